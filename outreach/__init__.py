@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from outreach import config as settings
-from outreach.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+from outreach.extensions import babel, csrf, db, limiter, migrate, select_locale
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,12 +45,11 @@ def _configure(app: Flask, test_config: dict | None) -> None:
 def _init_extensions(app: Flask) -> None:
     from outreach import models  # noqa: F401  (registers the tables with the metadata)
     from outreach.congress.geocoder import geocoder_from_config
-    from outreach.web.privacy import install_log_redaction
+    from outreach.privacy import install_log_redaction
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
-    login_manager.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.extensions["outreach.geocoder"] = geocoder_from_config(app.config)

@@ -80,7 +80,7 @@ def lookup_zip(raw_zip: str | None) -> LookupResult:
         select(ZipDistrict.state, ZipDistrict.district)
         .where(ZipDistrict.zcta == zip_code)
         .order_by(ZipDistrict.state, ZipDistrict.district)
-    ).tuples().all()
+    ).all()
     if not rows:
         raise LookupFailed(
             "not_found",

@@ -313,7 +313,7 @@ def sync(data_dir: str | None, fetch: Callable[[str], requests.Response] | None 
 def _sync_zips(source: SourceFile, report: SyncReport) -> None:
     wanted = {(row["zcta"].zfill(5), row["state_abbr"], int(row["cd"]))
               for row in csv.DictReader(io.StringIO(source.text))}
-    have = set(db.session.execute(select(ZipDistrict.zcta, ZipDistrict.state, ZipDistrict.district)).tuples())
+    have = set(db.session.execute(select(ZipDistrict.zcta, ZipDistrict.state, ZipDistrict.district)))
     removed = have - wanted
     added = wanted - have
     if removed:
@@ -328,12 +328,12 @@ def _sync_zips(source: SourceFile, report: SyncReport) -> None:
 
 def _count_seats(report: SyncReport) -> None:
     current = db.session.execute(
-        select(Term.chamber, Term.state, Term.district).where(Term.is_current)).tuples().all()
+        select(Term.chamber, Term.state, Term.district).where(Term.is_current)).all()
     house = {(s, d) for c, s, d in current if c is Chamber.HOUSE}
     voting = {seat for seat in house if seat[0] not in DELEGATE_STATES}
     delegates = {seat for seat in house if seat[0] in DELEGATE_STATES}
     senators = sum(1 for c, _, _ in current if c is Chamber.SENATE)
-    mapped = set(db.session.execute(select(ZipDistrict.state, ZipDistrict.district).distinct()).tuples())
+    mapped = set(db.session.execute(select(ZipDistrict.state, ZipDistrict.district).distinct()))
     vacant_voting = sorted((mapped - house) - {s for s in mapped if s[0] in DELEGATE_STATES})
     vacant_delegates = sorted(DELEGATE_STATES - {s for s, _ in delegates})
     report.vacancies = [f"{s}-{d}" for s, d in vacant_voting] + [f"{s}-0" for s in vacant_delegates]

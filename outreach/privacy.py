@@ -1,0 +1,35 @@
+"""Keep personal data out of logs: request lines lose their query strings."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# Loggers that print request URLs: werkzeug's and gunicorn's access lines (a lookup URL may carry an
+# address), and urllib3's debug lines for outgoing requests (the geocoder sends the address as a query).
+REQUEST_LOGGERS = ("werkzeug", "gunicorn.access", "urllib3.connectionpool")
+_QUERY = re.compile(r"(/[^\s?\"]*)\?[^\s\"]*")
+
+
+def drop_query_strings(text: str) -> str:
+    """Replace every URL query string in a text with an ellipsis."""
+    return _QUERY.sub(r"\1?…", text)
+
+
+class DropQueryStrings(logging.Filter):
+    """Remove query strings from a log record's message and arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(drop_query_strings(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = drop_query_strings(record.msg)
+        return True
+
+
+def install_log_redaction() -> None:
+    """Attach the filter to every logger that prints request URLs (idempotent)."""
+    for name in REQUEST_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, DropQueryStrings) for f in logger.filters):
+            logger.addFilter(DropQueryStrings())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 from outreach.campaigns.services import live_campaigns, public_campaign, signer_rows
 from outreach.campaigns.signing import signatures_by_bioguide, signing_status, status_label
@@ -13,9 +14,18 @@ from outreach.web.forms import LookupForm
 bp = Blueprint("public", __name__)
 
 
+# Party names as congress-legislators spells them; any other party shows as spelled there.
+PARTY_LABELS = {"Democrat": _l("Democrat"), "Republican": _l("Republican"), "Independent": _l("Independent")}
+
+
+def party_label(party: str | None):
+    """Return a party's name in the page's language."""
+    return PARTY_LABELS.get(party or "", party or "")
+
+
 @bp.app_context_processor
-def inject_locale():
-    return {"locale": str(get_locale() or "en"), "status_label": status_label}
+def inject_helpers():
+    return {"locale": str(get_locale() or "en"), "status_label": status_label, "party_label": party_label}
 
 
 @bp.get("/")

@@ -9,6 +9,8 @@ import re
 # address), and urllib3's debug lines for outgoing requests (the geocoder sends the address as a query).
 REQUEST_LOGGERS = ("werkzeug", "gunicorn.access", "urllib3.connectionpool")
 _QUERY = re.compile(r"(/[^\s?\"]*)\?[^\s\"]*")
+# gunicorn hands its access line a dict of atoms; these hold a bare query string, with no "?" to find.
+_BARE_QUERY_ATOMS = frozenset({"q", "{query_string}e"})
 
 
 def drop_query_strings(text: str) -> str:
@@ -22,6 +24,13 @@ class DropQueryStrings(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(drop_query_strings(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            # Edit in place: gunicorn's atoms are a dict subclass that formats missing keys as "-".
+            for key, value in record.args.items():
+                if key in _BARE_QUERY_ATOMS and value:
+                    record.args[key] = "…"
+                elif isinstance(value, str):
+                    record.args[key] = drop_query_strings(value)
         if isinstance(record.msg, str):
             record.msg = drop_query_strings(record.msg)
         return True

@@ -73,7 +73,7 @@ def normalize_zip(raw: str | None) -> str:
     return match.group(1)
 
 
-def lookup_zip(raw_zip: str | None) -> LookupResult:
+def lookup_zip(raw_zip: str | None, address_search: bool = True) -> LookupResult:
     """Return every district a ZIP touches, with their members and the states' senators."""
     zip_code = normalize_zip(raw_zip)
     rows = db.session.execute(
@@ -82,11 +82,9 @@ def lookup_zip(raw_zip: str | None) -> LookupResult:
         .order_by(ZipDistrict.state, ZipDistrict.district)
     ).all()
     if not rows:
-        raise LookupFailed(
-            "not_found",
-            _l("We could not find ZIP code %(zip)s. Check it, or search by street address.", zip=zip_code),
-            404,
-        )
+        message = (_l("We could not find ZIP code %(zip)s. Check it, or search by street address.", zip=zip_code)
+                   if address_search else _l("We could not find ZIP code %(zip)s. Check it and try again.", zip=zip_code))
+        raise LookupFailed("not_found", message, 404)
     result = _members_for(rows)
     result.zip_code = zip_code
     return result
@@ -182,5 +180,5 @@ def find_representation(*, zip_code: str | None = None, address: str | None = No
             raise LookupFailed("invalid_district", _l("Choose one of the districts listed for your ZIP code."))
         return lookup_district(zip_code, match.group(1), int(match.group(2)))
     if zip_code and zip_code.strip():
-        return lookup_zip(zip_code)
+        return lookup_zip(zip_code, address_search=geocoder is not None)
     raise LookupFailed("missing_query", _l("Enter a ZIP code or a street address."))

@@ -21,7 +21,9 @@ class LookupForm(FlaskForm):
     ERROR_FIELDS = {
         "invalid_zip": "zip_code",
         "missing_query": "zip_code",
-        "invalid_district": "seat",
+        # A district outside the ZIP's candidates only comes from a tampered or stale form: the choices are
+        # gone by then, so the message goes where the person can act on it.
+        "invalid_district": "zip_code",
     }
 
     def field_for_error(self, code: str, had_address: bool):

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from outreach.campaigns.services import live_campaigns, public_campaign, signer_rows
 from outreach.campaigns.signing import signatures_by_bioguide, signing_status, status_label
 from outreach.congress.lookup import LookupFailed, find_representation
+from outreach.models import CampaignStatus
 from outreach.web.forms import LookupForm
 
 bp = Blueprint("public", __name__)
@@ -45,7 +46,7 @@ def demand(slug: str, demand_slug: str):
     chosen = found.demand(demand_slug) or abort(404)
     form = LookupForm()
     result, statuses = None, {}
-    if form.validate_on_submit():
+    if found.status is CampaignStatus.LIVE and form.validate_on_submit():
         try:
             result = find_representation(zip_code=form.zip_code.data, address=form.address.data,
                                          seat=form.seat.data, geocoder=current_app.extensions["outreach.geocoder"])

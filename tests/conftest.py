@@ -6,12 +6,14 @@ import contextvars
 import os
 import re
 import socket
+import threading
 import uuid
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from outreach import create_app
 from outreach.campaigns.services import seed_builtin_campaign
@@ -174,6 +176,17 @@ def synced(app):
 @pytest.fixture
 def census_app_config(fake_census):
     return {"GEOCODER": "census", "CENSUS_GEOCODER_URL": fake_census.base_url, "GEOCODER_TIMEOUT": 1.0}
+
+
+@pytest.fixture
+def live_server(app, synced):
+    """Serve the test app, with the fixture data, on a free port of 127.0.0.1 for one test."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
 
 
 # --- full data (integration) -------------------------------------------------------------------

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from datetime import timedelta
 from types import SimpleNamespace
 from urllib.parse import quote, quote_plus
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from tests.conftest import csrf_token
 
@@ -115,16 +113,6 @@ def test_lookups_through_the_test_client_log_nothing_personal(client, synced, fa
 
 
 # --- served by werkzeug ------------------------------------------------------------------------
-
-@pytest.fixture
-def live_server(app, synced):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
 
 def test_served_requests_log_no_addresses_or_zip_queries(live_server, fake_census, caplog):
     caplog.set_level(logging.DEBUG)

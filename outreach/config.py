@@ -6,7 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
-DEFAULT_SQLITE_URL = "sqlite:///outreach.db"  # relative to the instance folder, see resolve_database_url
+from outreach.congress.geocoder import DEFAULT_BENCHMARK, DEFAULT_CENSUS_URL, DEFAULT_TIMEOUT, DEFAULT_VINTAGE
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -29,10 +29,10 @@ def from_environment() -> dict:
         "SECRET_KEY": _env("SECRET_KEY"),
         "OUTREACH_DATA_DIR": _env("OUTREACH_DATA_DIR"),
         "GEOCODER": _env("GEOCODER", "census"),
-        "CENSUS_GEOCODER_URL": _env("CENSUS_GEOCODER_URL", "https://geocoding.geo.census.gov/geocoder"),
-        "CENSUS_BENCHMARK": _env("CENSUS_BENCHMARK", "Public_AR_Current"),
-        "CENSUS_VINTAGE": _env("CENSUS_VINTAGE", "ACS2025_Current"),
-        "GEOCODER_TIMEOUT": float(_env("GEOCODER_TIMEOUT", "5")),
+        "CENSUS_GEOCODER_URL": _env("CENSUS_GEOCODER_URL", DEFAULT_CENSUS_URL),
+        "CENSUS_BENCHMARK": _env("CENSUS_BENCHMARK", DEFAULT_BENCHMARK),
+        "CENSUS_VINTAGE": _env("CENSUS_VINTAGE", DEFAULT_VINTAGE),
+        "GEOCODER_TIMEOUT": float(_env("GEOCODER_TIMEOUT", str(DEFAULT_TIMEOUT))),
         "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "REDIS_URL": _env("REDIS_URL"),
         "OUTREACH_EMBEDDED_WORKER": _env_bool("OUTREACH_EMBEDDED_WORKER", True),

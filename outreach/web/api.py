@@ -7,10 +7,8 @@ from flask import Blueprint, current_app, jsonify, request
 from outreach.campaigns.services import public_campaign
 from outreach.campaigns.signing import signatures_by_bioguide, signing_status
 from outreach.congress.lookup import LookupFailed, LookupResult, find_representation
-from outreach.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)  # GET-only JSON endpoints; no cookies are read for authority
 
 
 def error_response(code: str, message, status: int):

@@ -463,3 +463,12 @@ class TestWithCensusGeocoder:
         doc = parse(post_lookup(client, address="1800 Sherman Ave, Evanston, IL").get_data(as_text=True))
         field = doc.find("input", name="address").ancestor("div")
         assert field.find("p", "error").text().startswith("The address service is not answering right now.")
+
+
+def test_member_card_lists_district_offices_with_tap_to_call(client, synced):
+    doc = parse(post_lookup(client, zip_code="60202").get_data(as_text=True))
+    offices = member_cards(doc)["S001145"].find("details", "offices")
+    assert offices is not None
+    assert "Offices in IL" in offices.text()
+    links = [a.attrs["href"] for a in offices.find_all("a")]
+    assert links and all(link.startswith("tel:+1") and link[6:].isdigit() for link in links)

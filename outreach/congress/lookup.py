@@ -75,29 +75,33 @@ def normalize_zip(raw: str | None) -> str:
 
 def lookup_zip(raw_zip: str | None, address_search: bool = True) -> LookupResult:
     """Return every district a ZIP touches, with their members and the states' senators."""
-    zip_code = normalize_zip(raw_zip)
-    rows = db.session.execute(
-        select(ZipDistrict.state, ZipDistrict.district)
-        .where(ZipDistrict.zcta == zip_code)
-        .order_by(ZipDistrict.state, ZipDistrict.district)
-    ).all()
-    if not rows:
-        message = (_l("We could not find ZIP code %(zip)s. Check it, or search by street address.", zip=zip_code)
-                   if address_search else _l("We could not find ZIP code %(zip)s. Check it and try again.", zip=zip_code))
-        raise LookupFailed("not_found", message, 404)
-    result = _members_for(rows)
+    zip_code, seats = _zip_seats(raw_zip, address_search)
+    result = _members_for(seats)
     result.zip_code = zip_code
     return result
 
 
 def lookup_district(raw_zip: str | None, state: str, district: int) -> LookupResult:
     """Return one district the person picked, only if it is one of their ZIP's candidates."""
-    candidates = lookup_zip(raw_zip)
-    if not any(d.state == state and d.district == district for d in candidates.districts):
+    zip_code, seats = _zip_seats(raw_zip)
+    if (state, district) not in seats:
         raise LookupFailed("invalid_district", _l("Choose one of the districts listed for your ZIP code."))
     result = _members_for([(state, district)])
-    result.zip_code = candidates.zip_code
+    result.zip_code = zip_code
     return result
+
+
+def _zip_seats(raw_zip: str | None, address_search: bool = True) -> tuple[str, list[tuple[str, int]]]:
+    zip_code = normalize_zip(raw_zip)
+    seats = [(state, district) for state, district in db.session.execute(
+        select(ZipDistrict.state, ZipDistrict.district)
+        .where(ZipDistrict.zcta == zip_code)
+        .order_by(ZipDistrict.state, ZipDistrict.district))]
+    if not seats:
+        message = (_l("We could not find ZIP code %(zip)s. Check it, or search by street address.", zip=zip_code)
+                   if address_search else _l("We could not find ZIP code %(zip)s. Check it and try again.", zip=zip_code))
+        raise LookupFailed("not_found", message, 404)
+    return zip_code, seats
 
 
 def lookup_address(address: str | None, geocoder: geo.Geocoder | None) -> LookupResult:

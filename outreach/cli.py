@@ -10,6 +10,8 @@ from flask.cli import with_appcontext
 
 from outreach.campaigns.services import seed_builtin_campaign
 from outreach.congress.sync import SyncError, data_is_fresh, sync
+from outreach.delivery import operator
+from outreach.models import DeliveryState
 
 
 @click.group("outreach")
@@ -53,3 +55,72 @@ def seed_command() -> None:
     report = seed_builtin_campaign()
     click.echo(f"Built-in campaign: {'created' if report.created_campaign else 'already present'}; "
                f"{report.demands_added} demands and {report.signatures_added} signatures added.")
+
+
+@outreach_cli.command("worker")
+@click.option("--batch", default=10, show_default=True, help="Deliveries claimed per round.")
+@click.option("--idle", default=1.0, show_default=True, help="Seconds to wait when nothing is due.")
+@with_appcontext
+def worker_command(batch: int, idle: float) -> None:
+    """Send due deliveries until stopped (any number of workers may run at once on PostgreSQL)."""
+    import signal
+    import threading
+
+    from outreach.delivery.worker import run
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    run(current_app._get_current_object(), stop, batch=batch, idle_seconds=idle)
+
+
+@outreach_cli.command("deliveries")
+@click.option("--state", "states", multiple=True, default=("unknown", "failed"), show_default=True,
+              type=click.Choice([s.value for s in DeliveryState]))
+@click.option("--limit", default=50, show_default=True)
+@with_appcontext
+def deliveries_command(states: tuple[str, ...], limit: int) -> None:
+    """List deliveries that need an operator: unknown and failed by default."""
+    rows = operator.deliveries_in([DeliveryState(s) for s in states], limit)
+    if not rows:
+        click.echo("Nothing to look at.")
+    for d in rows:
+        click.echo(f"{d.id}\t{d.state.value}\t{d.kind.value}\t{d.medium.value}\t{d.recipient_key}\t"
+                   f"attempts={d.attempts}\t{d.last_error or d.skip_reason or ''}")
+
+
+@outreach_cli.command("retry")
+@click.argument("delivery_id", type=int)
+@with_appcontext
+def retry_command(delivery_id: int) -> None:
+    """Send a failed or unknown delivery again (only after checking the provider did not take it)."""
+    try:
+        operator.retry(delivery_id)
+    except operator.OperatorError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Delivery {delivery_id} is pending again.")
+
+
+@outreach_cli.command("resolve")
+@click.argument("delivery_id", type=int)
+@click.option("--as", "state", required=True, type=click.Choice(["sent", "failed", "skipped"]))
+@click.option("--note", default="resolved by an operator")
+@with_appcontext
+def resolve_command(delivery_id: int, state: str, note: str) -> None:
+    """Settle an unknown or failed delivery by hand, after checking the provider's records."""
+    try:
+        operator.resolve(delivery_id, DeliveryState(state), note)
+    except operator.OperatorError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Delivery {delivery_id} is {state}.")
+
+
+@outreach_cli.command("purge")
+@click.option("--days", type=int, default=None, help="Retention in days (default RETENTION_DAYS).")
+@with_appcontext
+def purge_command(days: int | None) -> None:
+    """Erase street addresses and phone numbers of actions whose deliveries finished long enough ago."""
+    from outreach.actions.services import erase_expired_contact_details
+
+    count = erase_expired_contact_details(days if days is not None else current_app.config["RETENTION_DAYS"])
+    click.echo(f"Erased contact details of {count} actions.")

@@ -38,6 +38,23 @@ def from_environment() -> dict:
         "OUTREACH_EMBEDDED_WORKER": _env_bool("OUTREACH_EMBEDDED_WORKER", True),
         "ORG_NAME": _env("ORG_NAME", "Outreach (development)"),
         "ORG_HELP_CONTACT": _env("ORG_HELP_CONTACT", "help@example.org"),
+        "ORG_SENDER_EMAIL": _env("ORG_SENDER_EMAIL", "outreach@example.org"),
+        "RETENTION_DAYS": int(_env("RETENTION_DAYS", "30")),
+        "SENDGRID_API_KEY": _env("SENDGRID_API_KEY"),
+        "SENDGRID_API_HOST": _env("SENDGRID_API_HOST", "https://api.sendgrid.com"),
+        "SENDGRID_WEBHOOK_PUBLIC_KEY": _env("SENDGRID_WEBHOOK_PUBLIC_KEY"),
+        "SENDGRID_TIMEOUT": float(_env("SENDGRID_TIMEOUT", "10")),
+        "TWILIO_ACCOUNT_SID": _env("TWILIO_ACCOUNT_SID"),
+        "TWILIO_AUTH_TOKEN": _env("TWILIO_AUTH_TOKEN"),
+        "TWILIO_FROM_NUMBER": _env("TWILIO_FROM_NUMBER"),
+        "TWILIO_MESSAGING_SERVICE_SID": _env("TWILIO_MESSAGING_SERVICE_SID"),
+        "TWILIO_API_BASE": _env("TWILIO_API_BASE"),
+        "TWILIO_TIMEOUT": float(_env("TWILIO_TIMEOUT", "10")),
+        "SMS_MAX_PER_SECOND": float(_env("SMS_MAX_PER_SECOND", "1")),
+        # How long a worker may hold a claimed delivery before it counts as killed (must exceed the
+        # providers' timeouts), and how long an unclear send waits before the provider is asked about it.
+        "DELIVERY_LEASE_SECONDS": float(_env("DELIVERY_LEASE_SECONDS", "60")),
+        "RECONCILE_AFTER_SECONDS": float(_env("RECONCILE_AFTER_SECONDS", "30")),
     }
 
 
@@ -79,3 +96,9 @@ def check_production(config: dict) -> None:
         raise ConfigurationError("OUTREACH_ENV=production needs SECRET_KEY.")
     if config.get("DEBUG"):
         raise ConfigurationError("OUTREACH_ENV=production refuses to run with debug on.")
+    # Production never falls back to the console channel: receipts go by email, scripts by text.
+    missing = [name for name in ("SENDGRID_API_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") if not config.get(name)]
+    if not (config.get("TWILIO_FROM_NUMBER") or config.get("TWILIO_MESSAGING_SERVICE_SID")):
+        missing.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
+    if missing:
+        raise ConfigurationError("OUTREACH_ENV=production needs keys for its channels: " + ", ".join(missing))

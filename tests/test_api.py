@@ -1,4 +1,4 @@
-"""GET /api/v1/lookup and /healthz, on the fixture members and ZIP rows."""
+"""GET /api/v1/lookup, on the fixture members and ZIP rows."""
 
 from __future__ import annotations
 
@@ -253,25 +253,3 @@ def test_every_status_appears(client, synced):
         _, body = lookup(client, zip=zip_code, campaign=CAMPAIGN)
         seen |= {m["signature"]["status"] for m in body["members"]}
     assert seen == {"signed", "not_listed", "not_eligible", "not_in_office"}
-
-
-# --- /healthz ----------------------------------------------------------------------------------
-
-def test_healthz_before_any_sync_is_degraded(client, db):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "degraded", "database": "ok", "data": None}
-
-
-def test_healthz_after_sync(client, synced):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    body = response.get_json()
-    assert body["status"] == "ok"
-    assert body["database"] == "ok"
-    data = body["data"]
-    assert set(data) == {"synced_at", "congress", "age_hours", "warnings"}
-    assert data["congress"] == 119
-    assert 0 <= data["age_hours"] < 1
-    assert data["warnings"] == len(synced.warnings) and data["warnings"] >= 1
-    assert data["synced_at"][:4].isdigit()

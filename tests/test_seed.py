@@ -37,3 +37,24 @@ def test_seed_twice_changes_nothing_and_keeps_edits(runner, db):
     assert db.session.scalar(select(func.count()).select_from(Campaign)) == 1
     assert db.session.scalar(select(func.count()).select_from(Signature)) == 15
     assert db.session.scalar(select(Campaign.title)) == "Edited by an organizer"
+
+
+def test_seed_gives_every_demand_both_audiences_in_both_languages(runner, db):
+    from outreach.models import Audience
+
+    runner.invoke(args=["outreach", "seed"])
+    for demand in public_campaign("end-ice-entanglement").demands:
+        versions = {(t.audience, t.locale) for t in demand.templates}
+        assert versions == {(a, loc) for a in Audience for loc in ("en", "es")}
+        for template in demand.templates:
+            assert template.subject and template.body and template.sms_body
+            assert "{goal}" not in template.body + template.subject + template.sms_body
+
+
+def test_seed_adds_templates_to_demands_that_predate_them(runner, db):
+    runner.invoke(args=["outreach", "seed"])
+    demand = public_campaign("end-ice-entanglement").demands[0]
+    demand.templates = []
+    db.session.commit()
+    runner.invoke(args=["outreach", "seed"])
+    assert len(public_campaign("end-ice-entanglement").demands[0].templates) == 4

@@ -148,3 +148,69 @@ SIGNERS = [
 def signer_source(is_lead: bool) -> str:
     """Return where we know a signature from."""
     return _LEAD_SOURCES if is_lead else _LETTER_TEXT
+
+
+# What each demand asks for, as a phrase that completes "asking the Secretary of Homeland Security to …".
+GOALS = {
+    "end-287g": {"en": "end the 287(g) program", "es": "poner fin al programa 287(g)"},
+    "end-secure-communities": {"en": "end the Secure Communities program",
+                               "es": "poner fin al programa Comunidades Seguras (Secure Communities)"},
+    "end-ice-detainers": {"en": "stop using ICE detainers", "es": "dejar de usar las órdenes de retención de ICE"},
+}
+
+_TEMPLATES = {
+    ("signer", "en"): {
+        "subject": "Thank you for asking DHS to {goal}",
+        "body": (
+            "Thank you for signing the February 11, 2021 letter that asked the Secretary of Homeland Security "
+            "to {goal}. As your constituent, I am grateful that you spoke up.\n\n"
+            "This work is not finished. Please keep pushing: press the Department for answers, and support "
+            "legislation that ends these programs for good."
+        ),
+        "sms_body": "Thank {member_title} {member_name} for signing the 2021 letter asking DHS to {goal}, "
+                    "and ask them to keep pushing.",
+    },
+    ("other", "en"): {
+        "subject": "Please publicly support asking DHS to {goal}",
+        "body": (
+            "In February 2021, more than sixty Members of Congress asked the Secretary of Homeland Security "
+            "to {goal}. As your constituent, I ask you to publicly support that call, for example by "
+            "cosponsoring legislation that would end it, and to urge the Department to act.\n\n"
+            "When local police act as immigration agents, immigrant families stop calling for help, and our "
+            "whole community is less safe."
+        ),
+        "sms_body": "Ask {member_title} {member_name} to publicly support asking DHS to {goal}.",
+    },
+    ("signer", "es"): {
+        "subject": "Gracias por pedir al DHS {goal}",
+        "body": (
+            "Gracias por firmar la carta del 11 de febrero de 2021 que pidió al Secretario de Seguridad "
+            "Nacional {goal}. Como su constituyente, le agradezco que haya alzado la voz.\n\n"
+            "Este trabajo no ha terminado. Por favor, siga insistiendo: exija respuestas al Departamento y "
+            "apoye leyes que pongan fin a estos programas para siempre."
+        ),
+        "sms_body": "Agradezca a {member_title} {member_name} por firmar la carta de 2021 que pidió al DHS "
+                    "{goal}, y pídale que siga insistiendo.",
+    },
+    ("other", "es"): {
+        "subject": "Apoye públicamente el pedido al DHS de {goal}",
+        "body": (
+            "En febrero de 2021, más de sesenta miembros del Congreso pidieron al Secretario de Seguridad "
+            "Nacional {goal}. Como su constituyente, le pido que apoye públicamente ese pedido, por ejemplo "
+            "copatrocinando una ley que lo haga realidad, y que inste al Departamento a actuar.\n\n"
+            "Cuando la policía local actúa como agente de inmigración, las familias inmigrantes dejan de pedir "
+            "ayuda y toda nuestra comunidad está menos segura."
+        ),
+        "sms_body": "Pida a {member_title} {member_name} que apoye públicamente el pedido al DHS de {goal}.",
+    },
+}
+
+
+def message_templates(demand_slug: str) -> list[dict]:
+    """Return the built-in templates of one demand, one per audience and language."""
+    templates = []
+    for (audience, locale), texts in _TEMPLATES.items():
+        goal = GOALS[demand_slug][locale]
+        templates.append({"audience": audience, "locale": locale,
+                          **{field: text.replace("{goal}", goal) for field, text in texts.items()}})
+    return templates

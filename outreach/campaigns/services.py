@@ -9,7 +9,17 @@ from sqlalchemy.orm import selectinload
 
 from outreach.campaigns import builtin
 from outreach.extensions import db
-from outreach.models import Campaign, CampaignStatus, Chamber, Demand, Letter, Person, Signature
+from outreach.models import (
+    Audience,
+    Campaign,
+    CampaignStatus,
+    Chamber,
+    Demand,
+    Letter,
+    MessageTemplate,
+    Person,
+    Signature,
+)
 
 
 def live_campaigns() -> list[Campaign]:
@@ -68,11 +78,16 @@ def seed_builtin_campaign() -> SeedReport:
                             **builtin.CAMPAIGN)
         db.session.add(campaign)
         report.created_campaign = True
-    existing_demands = {d.slug for d in campaign.demands}
+    existing_demands = {d.slug: d for d in campaign.demands}
     for position, values in enumerate(builtin.DEMANDS):
-        if values["slug"] not in existing_demands:
-            campaign.demands.append(Demand(position=position, **values))
+        demand = existing_demands.get(values["slug"])
+        if demand is None:
+            demand = Demand(position=position, **values)
+            campaign.demands.append(demand)
             report.demands_added += 1
+        if not demand.templates:  # installs from before messages existed get them too
+            demand.templates = [MessageTemplate(audience=Audience(t.pop("audience")), **t)
+                                for t in builtin.message_templates(values["slug"])]
     signed = {s.bioguide_id for s in campaign.letter.signatures}
     for bioguide_id, name, is_lead in builtin.SIGNERS:
         if bioguide_id not in signed:

@@ -91,6 +91,11 @@ def lookup_district(raw_zip: str | None, state: str, district: int) -> LookupRes
     return result
 
 
+def lookup_seat(state: str, district: int) -> LookupResult:
+    """Return the members for a district the person already confirmed."""
+    return _members_for([(state, district)])
+
+
 def _zip_seats(raw_zip: str | None, address_search: bool = True) -> tuple[str, list[tuple[str, int]]]:
     zip_code = normalize_zip(raw_zip)
     seats = [(state, district) for state, district in db.session.execute(

@@ -1,10 +1,30 @@
 """Typed SQLAlchemy models, one module per domain."""
 
-from outreach.models.campaigns import Campaign, CampaignStatus, Demand
+from outreach.models.actions import Action
+from outreach.models.campaigns import Audience, Campaign, CampaignStatus, Demand, MessageTemplate
 from outreach.models.congress import Chamber, DataSync, DistrictOffice, Person, Term, ZipDistrict
+from outreach.models.deliveries import (
+    Delivery,
+    DeliveryKind,
+    DeliveryState,
+    Medium,
+    ProviderEvent,
+    Suppression,
+    WorkerHeartbeat,
+)
 from outreach.models.letters import Letter, Signature
 
 __all__ = [
+    "Action",
+    "Audience",
+    "MessageTemplate",
+    "Delivery",
+    "DeliveryKind",
+    "DeliveryState",
+    "Medium",
+    "ProviderEvent",
+    "Suppression",
+    "WorkerHeartbeat",
     "Campaign",
     "CampaignStatus",
     "Chamber",

@@ -42,6 +42,9 @@ class Campaign(Translatable, db.Model):
     )
     letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id"))
     translations: Mapped[dict] = mapped_column(JSON, default=dict)
+    # From and Reply-To of email this campaign sends (receipts, custom targets).
+    sender_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    sender_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     letter: Mapped[Letter] = relationship()
@@ -67,3 +70,29 @@ class Demand(Translatable, db.Model):
     translations: Mapped[dict] = mapped_column(JSON, default=dict)
 
     campaign: Mapped[Campaign] = relationship(back_populates="demands")
+    templates: Mapped[list["MessageTemplate"]] = relationship(
+        back_populates="demand", cascade="all, delete-orphan", order_by="MessageTemplate.id")
+
+
+class Audience(str, enum.Enum):
+    """Which version of a message a member gets: thanks for signers, an urge for everyone else."""
+
+    SIGNER = "signer"
+    OTHER = "other"
+
+
+class MessageTemplate(db.Model):
+    """A demand's message for one audience and language; {placeholders} are filled per member."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (UniqueConstraint("demand_id", "audience", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id", ondelete="CASCADE"), index=True)
+    audience: Mapped[Audience] = mapped_column(enum_type(Audience))
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    sms_body: Mapped[str] = mapped_column(Text)
+
+    demand: Mapped[Demand] = relationship(back_populates="templates")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.extensions import db
-from outreach.models.base import enum_type, utcnow
+from outreach.models.base import as_utc, enum_type, utcnow
 
 
 class Chamber(str, enum.Enum):
@@ -126,5 +126,4 @@ class DataSync(db.Model):
 
     def age_hours(self, now: datetime | None = None) -> float:
         """Return how long ago this sync ran; SQLite hands back naive UTC datetimes."""
-        synced_at = self.synced_at if self.synced_at.tzinfo else self.synced_at.replace(tzinfo=timezone.utc)
-        return ((now or utcnow()) - synced_at).total_seconds() / 3600
+        return ((now or utcnow()) - as_utc(self.synced_at)).total_seconds() / 3600

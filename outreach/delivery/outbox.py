@@ -1,0 +1,259 @@
+"""The outbox: write deliveries, claim due ones, apply what providers say. Every function owns its commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from outreach.delivery.channels.base import Channel, Found, OutgoingMessage, Outcome
+from outreach.delivery.states import FINAL, may_advance
+from outreach.extensions import db
+from outreach.models import (
+    Campaign,
+    Delivery,
+    DeliveryState,
+    Medium,
+    ProviderEvent,
+    Suppression,
+    WorkerHeartbeat,
+)
+from outreach.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def record_status(delivery_key: str, new_state: DeliveryState, provider_id: str | None = None,
+                  error: str | None = None) -> bool:
+    """Move a delivery forward on a provider's report, never backwards; return whether it changed."""
+    delivery = db.session.scalar(select(Delivery).where(Delivery.key == delivery_key).with_for_update())
+    if delivery is None or not may_advance(delivery.state, new_state):
+        db.session.rollback()
+        return False
+    delivery.state = new_state
+    if provider_id and not delivery.provider_id:
+        delivery.provider_id = provider_id
+    if error:
+        delivery.last_error = error[:1000]
+    if new_state in (DeliveryState.SENT, DeliveryState.DELIVERED) and delivery.sent_at is None:
+        delivery.sent_at = utcnow()
+    if new_state in FINAL:
+        delivery.finished_at = utcnow()
+    delivery.lease_until = None
+    db.session.commit()
+    log.info("delivery %s is %s (provider report)", delivery.id, new_state.value)
+    return True
+
+
+def normalized_address(medium: Medium, address: str) -> str:
+    """Return the form addresses are compared in: emails lowercased, numbers as given (E.164)."""
+    address = address.strip()
+    return address.lower() if medium is Medium.EMAIL else address
+
+
+def suppress(medium: Medium, address: str, reason: str) -> None:
+    """Add an address or number to the suppression list (idempotent)."""
+    address = normalized_address(medium, address)
+    exists = db.session.scalar(select(Suppression.id).where(Suppression.medium == medium,
+                                                            Suppression.address == address))
+    if exists is None:
+        db.session.add(Suppression(medium=medium, address=address, reason=reason))
+        try:
+            db.session.commit()
+        except IntegrityError:  # another worker or webhook recorded it first
+            db.session.rollback()
+
+
+def is_suppressed(medium: Medium, address: str) -> bool:
+    """Tell whether an address or number is on the suppression list."""
+    address = normalized_address(medium, address)
+    return db.session.scalar(select(Suppression.id).where(Suppression.medium == medium,
+                                                          Suppression.address == address)) is not None
+
+
+def first_time_seen(provider: str, event_id: str) -> bool:
+    """Record a webhook event id; return False when it was already recorded (a duplicate)."""
+    db.session.add(ProviderEvent(provider=provider, event_id=event_id))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+# --- the worker's side: claim, send, settle ----------------------------------------------------
+
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
+    """Return how long to wait before the next attempt: the provider's word, else doubling from 15 s."""
+    if retry_after is not None:
+        return timedelta(seconds=min(retry_after, MAX_BACKOFF.total_seconds()))
+    return min(timedelta(seconds=15 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def claim_due(limit: int, now: datetime | None = None, lease: timedelta = timedelta(seconds=60)) -> list[int]:
+    """Mark up to `limit` due pending deliveries as sending and commit; return their ids."""
+    now = now or utcnow()
+    query = (select(Delivery.id)
+             .where(Delivery.state == DeliveryState.PENDING, Delivery.not_before <= now)
+             .order_by(Delivery.not_before, Delivery.id)
+             .limit(limit))
+    if db.engine.dialect.name == "postgresql":
+        # Rows another worker is claiming are skipped, not waited for: any number of workers share the queue.
+        query = query.with_for_update(skip_locked=True)
+    claimed = []
+    for delivery_id in db.session.scalars(query).all():
+        # The state guard keeps a claim exclusive on SQLite too, where there is no row locking.
+        result = db.session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.state == DeliveryState.PENDING)
+            .values(state=DeliveryState.SENDING, lease_until=now + lease, attempts=Delivery.attempts + 1,
+                    updated_at=now))
+        if result.rowcount == 1:
+            claimed.append(delivery_id)
+    db.session.commit()
+    return claimed
+
+
+def outgoing_message(delivery: Delivery, config) -> OutgoingMessage | None:
+    """Build what a channel needs from the database; None when there is no one left to send to."""
+    action = delivery.action
+    if action is None:
+        return None
+    to = action.email if delivery.medium is Medium.EMAIL else action.phone
+    if not to:
+        return None
+    campaign = db.session.get(Campaign, action.campaign_id)
+    return OutgoingMessage(
+        delivery_id=delivery.id, delivery_key=delivery.key, to=to, body=delivery.body, subject=delivery.subject,
+        to_name=delivery.recipient_name, from_name=(campaign.sender_name if campaign else "") or config["ORG_NAME"],
+        from_email=(campaign.sender_email if campaign else "") or config["ORG_SENDER_EMAIL"],
+        reply_to=None, created_at=delivery.created_at)
+
+
+def dispatch(delivery_id: int, channels: Mapping[Medium, Channel], config) -> DeliveryState | None:
+    """Send one claimed delivery and record the outcome; the row was committed as sending beforehand."""
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.state is not DeliveryState.SENDING:
+        db.session.rollback()
+        return None
+    message = outgoing_message(delivery, config)
+    if message is None:
+        return _settle(delivery_id, DeliveryState.SKIPPED, skip_reason="no address to send to")
+    if is_suppressed(delivery.medium, message.to):
+        return _settle(delivery_id, DeliveryState.SKIPPED, skip_reason="opted out")
+    channel = channels.get(delivery.medium)
+    if channel is None:
+        return _settle(delivery_id, DeliveryState.FAILED, error=f"no channel for {delivery.medium.value}")
+    db.session.rollback()  # no transaction is held open across the provider call
+    result = channel.send(message)
+    if result.opt_out:
+        suppress(delivery.medium, message.to, result.error or "opted out")
+    if result.outcome is Outcome.ACCEPTED:
+        return _settle(delivery_id, DeliveryState.SENT, provider=channel.name, provider_id=result.provider_id)
+    if result.outcome is Outcome.RETRY:
+        attempts = db.session.get(Delivery, delivery_id).attempts
+        return _settle(delivery_id, DeliveryState.PENDING, provider=channel.name, error=result.error,
+                       not_before=utcnow() + backoff(attempts, result.retry_after))
+    if result.outcome is Outcome.UNKNOWN:
+        return _settle(delivery_id, DeliveryState.UNKNOWN, provider=channel.name, error=result.error,
+                       not_before=utcnow() + timedelta(seconds=config["RECONCILE_AFTER_SECONDS"]))
+    return _settle(delivery_id, DeliveryState.FAILED, provider=channel.name, error=result.error)
+
+
+def _settle(delivery_id: int, state: DeliveryState, *, provider: str | None = None, provider_id: str | None = None,
+            error: str | None = None, skip_reason: str | None = None,
+            not_before: datetime | None = None) -> DeliveryState | None:
+    now = utcnow()
+    values: dict = {"state": state, "lease_until": None, "updated_at": now}
+    if provider:
+        values["provider"] = provider
+    if provider_id:
+        values["provider_id"] = provider_id
+    if error:
+        values["last_error"] = error[:1000]
+    if skip_reason:
+        values["skip_reason"] = skip_reason
+    if not_before:
+        values["not_before"] = not_before
+    if state is DeliveryState.SENT:
+        values["sent_at"] = now
+    if state in FINAL:
+        values["finished_at"] = now
+    # Only a row still in our hands (sending, or marked unknown after its lease ran out) is settled here;
+    # a webhook that already moved it further wins.
+    result = db.session.execute(update(Delivery).where(
+        Delivery.id == delivery_id, Delivery.state.in_((DeliveryState.SENDING, DeliveryState.UNKNOWN)))
+        .values(**values))
+    db.session.commit()
+    if result.rowcount:
+        log.info("delivery %s is %s", delivery_id, state.value)
+        return state
+    return None
+
+
+def expire_leases(now: datetime | None = None) -> int:
+    """Mark deliveries stuck in sending past their lease (a killed worker) as unknown."""
+    now = now or utcnow()
+    result = db.session.execute(
+        update(Delivery)
+        .where(Delivery.state == DeliveryState.SENDING, Delivery.lease_until < now)
+        .values(state=DeliveryState.UNKNOWN, lease_until=None, updated_at=now, not_before=now,
+                last_error="lease expired: the worker stopped while sending"))
+    db.session.commit()
+    return result.rowcount
+
+
+def reconcile_unknown(channels: Mapping[Medium, Channel], config, limit: int = 20,
+                      now: datetime | None = None) -> int:
+    """Ask providers about unknown deliveries: found → sent, confirmed absent → pending, else ask later."""
+    now = now or utcnow()
+    rows = db.session.scalars(
+        select(Delivery).where(Delivery.state == DeliveryState.UNKNOWN, Delivery.not_before <= now)
+        .order_by(Delivery.not_before, Delivery.id).limit(limit)).all()
+    settled = 0
+    for delivery in rows:
+        delivery_id, medium = delivery.id, delivery.medium
+        message = outgoing_message(delivery, config)
+        channel = channels.get(medium)
+        db.session.rollback()
+        if message is None or channel is None:
+            continue
+        answer = channel.reconcile(message)
+        if answer.found is Found.YES:
+            settled += _settle(delivery_id, DeliveryState.SENT, provider=channel.name,
+                               provider_id=answer.provider_id) is not None
+        elif answer.found is Found.NO:
+            db.session.execute(update(Delivery).where(
+                Delivery.id == delivery_id, Delivery.state == DeliveryState.UNKNOWN)
+                .values(state=DeliveryState.PENDING, not_before=utcnow(), updated_at=utcnow()))
+            db.session.commit()
+            settled += 1
+        else:
+            attempts = db.session.get(Delivery, delivery_id).attempts
+            db.session.execute(update(Delivery).where(
+                Delivery.id == delivery_id, Delivery.state == DeliveryState.UNKNOWN)
+                .values(not_before=utcnow() + backoff(attempts), updated_at=utcnow()))
+            db.session.commit()
+    return settled
+
+
+def heartbeat(worker_id: str) -> None:
+    """Record that a worker is alive, for /healthz."""
+    row = db.session.get(WorkerHeartbeat, worker_id)
+    if row is None:
+        db.session.add(WorkerHeartbeat(worker_id=worker_id, beat_at=utcnow()))
+    else:
+        row.beat_at = utcnow()
+    db.session.commit()
+
+
+def latest_heartbeat() -> datetime | None:
+    """Return when any worker last reported in."""
+    return db.session.scalar(select(func.max(WorkerHeartbeat.beat_at)))

@@ -45,6 +45,8 @@ def _configure(app: Flask, test_config: dict | None) -> None:
 def _init_extensions(app: Flask) -> None:
     from outreach import models  # noqa: F401  (registers the tables with the metadata)
     from outreach.congress.geocoder import geocoder_from_config
+    from outreach.delivery.channels import channels_from_config
+    from outreach.delivery.worker import install_embedded_worker
     from outreach.privacy import install_log_redaction
 
     db.init_app(app)
@@ -53,13 +55,17 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.extensions["outreach.geocoder"] = geocoder_from_config(app.config)
+    app.extensions["outreach.channels"] = channels_from_config(app.config)
+    install_embedded_worker(app)
     install_log_redaction()
 
 
 def _register_blueprints(app: Flask) -> None:
-    from outreach.web import api, health, public
+    from outreach.web import actions, api, health, public, webhooks
 
     app.register_blueprint(public.bp)
+    app.register_blueprint(actions.bp)
+    app.register_blueprint(webhooks.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
 

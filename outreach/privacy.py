@@ -9,13 +9,15 @@ import re
 # address), and urllib3's debug lines for outgoing requests (the geocoder sends the address as a query).
 REQUEST_LOGGERS = ("werkzeug", "gunicorn.access", "urllib3.connectionpool")
 _QUERY = re.compile(r"(/[^\s?\"]*)\?[^\s\"]*")
+# A status page's token opens (and can delete) someone's action: it is a secret, not a path.
+_STATUS_TOKEN = re.compile(r"(/a/)[A-Za-z0-9_-]{8,}")
 # gunicorn hands its access line a dict of atoms; these hold a bare query string, with no "?" to find.
 _BARE_QUERY_ATOMS = frozenset({"q", "{query_string}e"})
 
 
 def drop_query_strings(text: str) -> str:
-    """Replace every URL query string in a text with an ellipsis."""
-    return _QUERY.sub(r"\1?…", text)
+    """Replace every URL query string, and every status-page token, in a text with an ellipsis."""
+    return _STATUS_TOKEN.sub(r"\1…", _QUERY.sub(r"\1?…", text))
 
 
 class DropQueryStrings(logging.Filter):

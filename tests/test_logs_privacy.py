@@ -184,3 +184,11 @@ def test_gunicorn_access_line_drops_query_string(gunicorn_logger, caplog):
     lines = [r for r in caplog.records if r.name == "gunicorn.access"]
     assert len(lines) == 1 and f"GET {API}" in lines[0].getMessage()
     assert_no_personal_data(lines)
+
+
+def test_status_page_tokens_never_reach_request_logs():
+    from outreach.privacy import drop_query_strings
+
+    line = '127.0.0.1 - - "GET /a/ZXWGNcxb-OZR8IgkKQMShimivMU1W7_A HTTP/1.1" 200 -'
+    assert drop_query_strings(line) == '127.0.0.1 - - "GET /a/… HTTP/1.1" 200 -'
+    assert drop_query_strings('"POST /a/ZXWGNcxb-OZR8IgkKQMS/delete HTTP/1.1"') == '"POST /a/…/delete HTTP/1.1"'

@@ -567,3 +567,31 @@ def test_dev_outbox_is_404_in_production(production, client, db):
     response = client.get("/dev/outbox")
     assert response.status_code == 404
     assert "Visible only in development" not in response.get_data(as_text=True)
+
+
+# --- custom email targets ----------------------------------------------------------------------
+
+def test_custom_targets_get_the_message_by_email_with_reply_to_the_constituent(app, client, synced, db,
+                                                                               fake_sendgrid):
+    from outreach.delivery import outbox
+    from outreach.delivery.channels.sendgrid_email import SendGridEmailChannel
+    from outreach.models import Campaign, Delivery, DeliveryKind, Medium, Target
+
+    campaign = db.session.scalar(select(Campaign))
+    campaign.targets.append(Target(title="Secretary", name="Pat Example", email="secretary@example.gov"))
+    db.session.commit()
+
+    html, response = send(client)
+    assert "also goes by email to:" in html and "Secretary Pat Example" in html
+    status_token(response)
+
+    target_email = db.session.scalar(select(Delivery).where(Delivery.kind == DeliveryKind.TARGET_EMAIL))
+    assert target_email.state.value == "pending" and target_email.medium is Medium.EMAIL
+    assert target_email.body.startswith("Dear Secretary Pat Example,")
+    channels = {Medium.EMAIL: SendGridEmailChannel(fake_sendgrid.api_key, host=fake_sendgrid.host, timeout=2)}
+    for delivery_id in outbox.claim_due(10):
+        outbox.dispatch(delivery_id, channels, app.config)
+    mails = {m["personalizations"][0]["to"][0]["email"]: m for m in fake_sendgrid.mails}
+    assert set(mails) == {"secretary@example.gov", PERSON["email"]}
+    assert mails["secretary@example.gov"]["reply_to"]["email"] == PERSON["email"]
+    assert "reply_to" not in mails[PERSON["email"]]

@@ -32,6 +32,7 @@ from outreach.models import (
     DeliveryState,
     Demand,
     Medium,
+    Target,
 )
 from outreach.models.base import as_utc, utcnow
 
@@ -123,6 +124,8 @@ def submit_action(sub: ActionSubmission) -> Action:
     if sub.send_to_offices:
         for member in chosen:
             action.deliveries.append(_office_message(sub, draft, member))
+        for target in sub.campaign.targets:
+            action.deliveries.append(_target_email(sub, draft, target))
     if sub.text_me_script and sub.phone:
         action.deliveries.append(_script_text(sub, draft, chosen))
     try:
@@ -159,6 +162,21 @@ def _office_message(sub: ActionSubmission, draft: Draft, member: Member) -> Deli
     return Delivery(kind=DeliveryKind.OFFICE_MESSAGE, medium=Medium.CWC, recipient_key=member.bioguide_id,
                     recipient_name=member.person.display_name, subject=rendered.subject if rendered else "",
                     body=letter, state=DeliveryState.HANDOFF, finished_at=utcnow())
+
+
+def _target_email(sub: ActionSubmission, draft: Draft, target: Target) -> Delivery:
+    # Targets are not members of Congress: they get the "urge" version, addressed by their own title.
+    template = template_for(sub.demand, Audience.OTHER, sub.locale)
+    values = {"member_title": target.title, "member_name": target.name, "first_name": sub.first_name,
+              "last_name": sub.last_name, "city": sub.city, "demand_title": sub.demand.text("title", sub.locale)}
+    body = fill(sub.message_bodies.get(Audience.OTHER) or draft.bodies.get(Audience.OTHER)
+                or (template.body if template else ""), values)
+    letter = compose_letter(body, sub.personal_note, member_title_text=target.title, member_name=target.name,
+                            first_name=sub.first_name, last_name=sub.last_name, city=sub.city, locale=sub.locale)
+    return Delivery(kind=DeliveryKind.TARGET_EMAIL, medium=Medium.EMAIL, recipient_key=f"target:{target.id}",
+                    recipient_name=f"{target.title} {target.name}".strip(),
+                    subject=fill(template.subject, values) if template else sub.demand.text("title", sub.locale),
+                    body=letter)
 
 
 def _script_text(sub: ActionSubmission, draft: Draft, chosen: list[Member]) -> Delivery:

@@ -15,10 +15,12 @@ from outreach.extensions import db
 from outreach.models import (
     Campaign,
     Delivery,
+    DeliveryKind,
     DeliveryState,
     Medium,
     ProviderEvent,
     Suppression,
+    Target,
     WorkerHeartbeat,
 )
 from outreach.models.base import utcnow
@@ -126,7 +128,13 @@ def outgoing_message(delivery: Delivery, config) -> OutgoingMessage | None:
     action = delivery.action
     if action is None:
         return None
-    to = action.email if delivery.medium is Medium.EMAIL else action.phone
+    reply_to = None
+    if delivery.kind is DeliveryKind.TARGET_EMAIL:
+        target = db.session.get(Target, int(delivery.recipient_key.removeprefix("target:")))
+        to = target.email if target else None
+        reply_to = action.email  # the target answers the constituent, not us
+    else:
+        to = action.email if delivery.medium is Medium.EMAIL else action.phone
     if not to:
         return None
     campaign = db.session.get(Campaign, action.campaign_id)
@@ -134,7 +142,7 @@ def outgoing_message(delivery: Delivery, config) -> OutgoingMessage | None:
         delivery_id=delivery.id, delivery_key=delivery.key, to=to, body=delivery.body, subject=delivery.subject,
         to_name=delivery.recipient_name, from_name=(campaign.sender_name if campaign else "") or config["ORG_NAME"],
         from_email=(campaign.sender_email if campaign else "") or config["ORG_SENDER_EMAIL"],
-        reply_to=None, created_at=delivery.created_at)
+        reply_to=reply_to, created_at=delivery.created_at)
 
 
 def dispatch(delivery_id: int, channels: Mapping[Medium, Channel], config) -> DeliveryState | None:

@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, one module per domain."""
 
 from outreach.models.actions import Action
-from outreach.models.campaigns import Audience, Campaign, CampaignStatus, Demand, MessageTemplate
+from outreach.models.campaigns import Audience, Campaign, CampaignStatus, Demand, MessageTemplate, Target
 from outreach.models.congress import Chamber, DataSync, DistrictOffice, Person, Term, ZipDistrict
 from outreach.models.deliveries import (
     Delivery,
@@ -24,6 +24,7 @@ __all__ = [
     "Medium",
     "ProviderEvent",
     "Suppression",
+    "Target",
     "WorkerHeartbeat",
     "Campaign",
     "CampaignStatus",

@@ -51,6 +51,9 @@ class Campaign(Translatable, db.Model):
     demands: Mapped[list["Demand"]] = relationship(
         back_populates="campaign", order_by="Demand.position", cascade="all, delete-orphan"
     )
+    targets: Mapped[list["Target"]] = relationship(
+        back_populates="campaign", order_by="Target.position", cascade="all, delete-orphan"
+    )
 
     def demand(self, slug: str) -> "Demand | None":
         return next((d for d in self.demands if d.slug == slug), None)
@@ -96,3 +99,18 @@ class MessageTemplate(db.Model):
     sms_body: Mapped[str] = mapped_column(Text)
 
     demand: Mapped[Demand] = relationship(back_populates="templates")
+
+
+class Target(db.Model):
+    """Someone other than a member of Congress who gets the message by email, e.g. the letter's recipient."""
+
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+
+    campaign: Mapped[Campaign] = relationship(back_populates="targets")

@@ -10,8 +10,9 @@ from flask.cli import with_appcontext
 
 from outreach.campaigns.services import seed_builtin_campaign
 from outreach.congress.sync import SyncError, data_is_fresh, sync
+from outreach.congress import cwc_offices
 from outreach.delivery import operator
-from outreach.models import DeliveryState
+from outreach.models import Chamber, DeliveryState
 
 
 @click.group("outreach")
@@ -43,8 +44,11 @@ def sync_command(data_dir: str | None, max_age_hours: float | None) -> None:
                f"ZIP rows: {counts['zip_rows']}")
     click.echo(f"Changed: {report.people_changed} people, {report.people_no_longer_current} no longer current, "
                f"ZIP rows +{report.zip_rows_added} -{report.zip_rows_removed}")
-    for warning in report.warnings:
+    for warning in report.warnings + cwc_offices.refresh(current_app.config):
         click.secho(f"warning: {warning}", fg="yellow", err=True)
+    for chamber in (Chamber.HOUSE, Chamber.SENATE):
+        if cwc_offices.chamber_configured(current_app.config, chamber):
+            click.echo(f"CWC {chamber.value} offices: {len(cwc_offices.stored_offices(chamber))}")
     click.echo(f"Done in {time.monotonic() - started:.1f} s")
 
 

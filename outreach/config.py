@@ -50,6 +50,14 @@ def from_environment() -> dict:
         "TWILIO_MESSAGING_SERVICE_SID": _env("TWILIO_MESSAGING_SERVICE_SID"),
         "TWILIO_API_BASE": _env("TWILIO_API_BASE"),
         "TWILIO_TIMEOUT": float(_env("TWILIO_TIMEOUT", "10")),
+        "CWC_HOUSE_API_URL": _env("CWC_HOUSE_API_URL"),
+        "CWC_HOUSE_API_KEY": _env("CWC_HOUSE_API_KEY"),
+        "CWC_SENATE_API_URL": _env("CWC_SENATE_API_URL"),
+        "CWC_SENATE_API_KEY": _env("CWC_SENATE_API_KEY"),
+        "CWC_DELIVERY_AGENT_NAME": _env("CWC_DELIVERY_AGENT_NAME"),
+        "CWC_DELIVERY_AGENT_EMAIL": _env("CWC_DELIVERY_AGENT_EMAIL"),
+        "CWC_DELIVERY_AGENT_PHONE": _env("CWC_DELIVERY_AGENT_PHONE"),
+        "CWC_TIMEOUT": float(_env("CWC_TIMEOUT", "15")),
         "SMS_MAX_PER_SECOND": float(_env("SMS_MAX_PER_SECOND", "1")),
         # How long a worker may hold a claimed delivery before it counts as killed (must exceed the
         # providers' timeouts), and how long an unclear send waits before the provider is asked about it.

@@ -20,6 +20,7 @@ from outreach.campaigns.messages import (
     template_for,
 )
 from outreach.campaigns.signing import SigningStatus, signatures_by_bioguide, signing_status
+from outreach.congress.cwc_offices import office_code_for, takes_cwc
 from outreach.congress.lookup import Member, lookup_seat
 from outreach.extensions import db
 from outreach.models import (
@@ -157,11 +158,15 @@ def _office_message(sub: ActionSubmission, draft: Draft, member: Member) -> Deli
     letter = compose_letter(body, sub.personal_note, member_title_text=title,
                             member_name=member.person.display_name, first_name=sub.first_name,
                             last_name=sub.last_name, city=sub.city, locale=sub.locale)
-    # Congress offices take messages through CWC ("Delivery to Congress offices"); until that channel is
-    # configured the person delivers it themselves, and we say so rather than pretend.
-    return Delivery(kind=DeliveryKind.OFFICE_MESSAGE, medium=Medium.CWC, recipient_key=member.bioguide_id,
-                    recipient_name=member.person.display_name, subject=rendered.subject if rendered else "",
-                    body=letter, state=DeliveryState.HANDOFF, finished_at=utcnow())
+    delivery = Delivery(kind=DeliveryKind.OFFICE_MESSAGE, medium=Medium.CWC, recipient_key=member.bioguide_id,
+                        recipient_name=member.person.display_name, subject=rendered.subject if rendered else "",
+                        body=letter, statement=body, office_code=office_code_for(member.term))
+    # An office on CWC gets the message from the worker; any other office, or every office while CWC is not
+    # configured, is a hand-off: the person delivers it, and the status page says so rather than pretend.
+    if not takes_cwc(current_app.config, member.term):
+        delivery.state = DeliveryState.HANDOFF
+        delivery.finished_at = utcnow()
+    return delivery
 
 
 def _target_email(sub: ActionSubmission, draft: Draft, target: Target) -> Delivery:
@@ -252,6 +257,7 @@ def erase_action(action: Action) -> None:
             delivery.finished_at = utcnow()
         delivery.subject = ""
         delivery.body = ""
+        delivery.statement = None
         delivery.recipient_name = ""
     db.session.commit()
 

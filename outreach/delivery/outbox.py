@@ -9,21 +9,30 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from outreach.delivery.channels.base import Channel, Found, OutgoingMessage, Outcome
+from outreach.delivery.channels.base import (
+    Channel,
+    Constituent,
+    CwcEnvelope,
+    Found,
+    OutgoingMessage,
+    Outcome,
+)
 from outreach.delivery.states import FINAL, may_advance
 from outreach.extensions import db
 from outreach.models import (
+    Action,
     Campaign,
     Delivery,
     DeliveryKind,
     DeliveryState,
+    Demand,
     Medium,
     ProviderEvent,
     Suppression,
     Target,
     WorkerHeartbeat,
 )
-from outreach.models.base import utcnow
+from outreach.models.base import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +138,9 @@ def outgoing_message(delivery: Delivery, config) -> OutgoingMessage | None:
     if action is None:
         return None
     reply_to = None
-    if delivery.kind is DeliveryKind.TARGET_EMAIL:
+    if delivery.medium is Medium.CWC:
+        to = delivery.office_code
+    elif delivery.kind is DeliveryKind.TARGET_EMAIL:
         target = db.session.get(Target, int(delivery.recipient_key.removeprefix("target:")))
         to = target.email if target else None
         reply_to = action.email  # the target answers the constituent, not us
@@ -138,11 +149,30 @@ def outgoing_message(delivery: Delivery, config) -> OutgoingMessage | None:
     if not to:
         return None
     campaign = db.session.get(Campaign, action.campaign_id)
+    envelope = _cwc_envelope(delivery, action, campaign) if delivery.medium is Medium.CWC else None
+    if delivery.medium is Medium.CWC and envelope is None:
+        return None
     return OutgoingMessage(
         delivery_id=delivery.id, delivery_key=delivery.key, to=to, body=delivery.body, subject=delivery.subject,
         to_name=delivery.recipient_name, from_name=(campaign.sender_name if campaign else "") or config["ORG_NAME"],
         from_email=(campaign.sender_email if campaign else "") or config["ORG_SENDER_EMAIL"],
-        reply_to=reply_to, created_at=delivery.created_at)
+        reply_to=reply_to, created_at=delivery.created_at,
+        cwc=envelope)
+
+
+def _cwc_envelope(delivery: Delivery, action: Action, campaign: Campaign | None) -> CwcEnvelope | None:
+    if not (delivery.office_code and action.email and action.street and action.city and action.zip_code):
+        return None
+    demand = db.session.get(Demand, action.demand_id)
+    return CwcEnvelope(
+        office_code=delivery.office_code,
+        campaign_id=f"{campaign.slug if campaign else 'campaign'}-{demand.slug if demand else action.demand_id}",
+        constituent=Constituent(prefix=action.prefix or "", first_name=action.first_name or "",
+                                last_name=action.last_name or "", email=action.email, address1=action.street,
+                                city=action.city, state=action.state, zip_code=action.zip_code, phone=action.phone),
+        organization_statement=delivery.statement or delivery.body,
+        constituent_message=action.personal_note,
+        delivery_date=as_utc(delivery.created_at).date())
 
 
 def dispatch(delivery_id: int, channels: Mapping[Medium, Channel], config) -> DeliveryState | None:

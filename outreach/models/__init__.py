@@ -2,7 +2,7 @@
 
 from outreach.models.actions import Action
 from outreach.models.campaigns import Audience, Campaign, CampaignStatus, Demand, MessageTemplate, Target
-from outreach.models.congress import Chamber, DataSync, DistrictOffice, Person, Term, ZipDistrict
+from outreach.models.congress import Chamber, CwcOffice, DataSync, DistrictOffice, Person, Term, ZipDistrict
 from outreach.models.deliveries import (
     Delivery,
     DeliveryKind,
@@ -29,6 +29,7 @@ __all__ = [
     "Campaign",
     "CampaignStatus",
     "Chamber",
+    "CwcOffice",
     "DataSync",
     "Demand",
     "DistrictOffice",

@@ -127,3 +127,13 @@ class DataSync(db.Model):
     def age_hours(self, now: datetime | None = None) -> float:
         """Return how long ago this sync ran; SQLite hands back naive UTC datetimes."""
         return ((now or utcnow()) - as_utc(self.synced_at)).total_seconds() / 3600
+
+
+class CwcOffice(db.Model):
+    """An office that takes messages through Communicating with Congress, from the chamber's own list."""
+
+    __tablename__ = "cwc_offices"
+
+    office_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    chamber: Mapped[Chamber] = mapped_column(enum_type(Chamber))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

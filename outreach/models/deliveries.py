@@ -61,6 +61,10 @@ class Delivery(db.Model):
     recipient_name: Mapped[str] = mapped_column(String(200), default="")
     subject: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")
+    # Messages to Congress offices: the office's CWC code, and the message without greeting or signature
+    # (CWC carries the constituent's name and address in elements of their own).
+    office_code: Mapped[str | None] = mapped_column(String(5))
+    statement: Mapped[str | None] = mapped_column(Text)
 
     state: Mapped[DeliveryState] = mapped_column(enum_type(DeliveryState), default=DeliveryState.PENDING)
     not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -11,6 +11,7 @@ from outreach.models import Medium
 
 def channels_from_config(config: Mapping) -> dict[Medium, Channel]:
     """Build the channel for each medium: the provider when its keys are set, else the console in development."""
+    from outreach.delivery.channels.cwc import cwc_channel_from_config
     from outreach.delivery.channels.sendgrid_email import sendgrid_channel_from_config
     from outreach.delivery.channels.twilio_sms import twilio_channel_from_config
 
@@ -22,4 +23,8 @@ def channels_from_config(config: Mapping) -> dict[Medium, Channel]:
             channel = ConsoleChannel()
         if channel is not None:
             channels[medium] = channel
+    # Congress offices have no console stand-in: without CWC keys their messages are hand-offs.
+    cwc = cwc_channel_from_config(config)
+    if cwc is not None:
+        channels[Medium.CWC] = cwc
     return channels

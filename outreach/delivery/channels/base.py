@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 
@@ -25,6 +25,33 @@ class ProviderResult:
 
 
 @dataclass(frozen=True)
+class Constituent:
+    """Who writes, as Congress offices want it (CWC's Constituent element)."""
+
+    prefix: str
+    first_name: str
+    last_name: str
+    email: str
+    address1: str
+    city: str
+    state: str        # USPS code of the district the person confirmed
+    zip_code: str     # 12345 or 12345-6789
+    phone: str | None = None  # E.164
+
+
+@dataclass(frozen=True)
+class CwcEnvelope:
+    """What a message to a Congress office carries besides its text."""
+
+    office_code: str                    # HIL09, HAQ00, SMN01 …
+    campaign_id: str                    # per campaign and demand; offices group messages by it
+    constituent: Constituent
+    organization_statement: str         # the campaign's message as the constituent sends it
+    constituent_message: str | None     # the constituent's own words, when they wrote any
+    delivery_date: date
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     """Everything a channel needs to send one delivery, built by the outbox from the database."""
 
@@ -38,6 +65,7 @@ class OutgoingMessage:
     from_email: str = ""
     reply_to: str | None = None
     created_at: datetime | None = None  # for reconciliation: the provider's records since then
+    cwc: CwcEnvelope | None = None      # set for messages to Congress offices
 
 
 class Found(str, enum.Enum):

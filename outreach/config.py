@@ -57,6 +57,7 @@ def from_environment() -> dict:
         "CWC_DELIVERY_AGENT_NAME": _env("CWC_DELIVERY_AGENT_NAME"),
         "CWC_DELIVERY_AGENT_EMAIL": _env("CWC_DELIVERY_AGENT_EMAIL"),
         "CWC_DELIVERY_AGENT_PHONE": _env("CWC_DELIVERY_AGENT_PHONE"),
+        "CWC_DELIVERY_AGENT_CONTACT_NAME": _env("CWC_DELIVERY_AGENT_CONTACT_NAME"),
         "CWC_TIMEOUT": float(_env("CWC_TIMEOUT", "15")),
         "SMS_MAX_PER_SECOND": float(_env("SMS_MAX_PER_SECOND", "1")),
         # How long a worker may hold a claimed delivery before it counts as killed (must exceed the

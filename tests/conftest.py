@@ -20,7 +20,7 @@ from outreach.campaigns.services import seed_builtin_campaign
 from outreach.congress.sync import sync
 from outreach.extensions import db as _db
 
-pytest_plugins = ["tests.fakes.census", "tests.fakes.twilio", "tests.fakes.sendgrid"]
+pytest_plugins = ["tests.fakes.census", "tests.fakes.twilio", "tests.fakes.sendgrid", "tests.fakes.cwc"]
 
 FIXTURE_DATA = Path(__file__).parent / "fixtures" / "data"
 DEFAULT_POSTGRES = "postgresql://127.0.0.1/test"

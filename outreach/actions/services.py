@@ -163,7 +163,7 @@ def _office_message(sub: ActionSubmission, draft: Draft, member: Member) -> Deli
                         body=letter, statement=body, office_code=office_code_for(member.term))
     # An office on CWC gets the message from the worker; any other office, or every office while CWC is not
     # configured, is a hand-off: the person delivers it, and the status page says so rather than pretend.
-    if not takes_cwc(current_app.config, member.term):
+    if not takes_cwc(current_app.config, member.term, sub.prefix):
         delivery.state = DeliveryState.HANDOFF
         delivery.finished_at = utcnow()
     return delivery

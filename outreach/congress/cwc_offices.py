@@ -51,9 +51,14 @@ def refresh(config: Mapping) -> list[str]:
     return warnings
 
 
-def takes_cwc(config: Mapping, term: Term) -> bool:
-    """Tell whether a member's office can be sent a message through CWC here and now."""
+def takes_cwc(config: Mapping, term: Term, prefix: str | None) -> bool:
+    """Tell whether a member's office can be sent this constituent's message through CWC here and now."""
+    from outreach.delivery.channels.cwc import cwc_prefix
+
     if not chamber_configured(config, term.chamber):
+        return False
+    # The Senate accepts only Mr., Mrs., Miss, Ms. and Dr.; without one of them the person delivers it.
+    if term.chamber is Chamber.SENATE and cwc_prefix(prefix, "senate") is None:
         return False
     return db.session.get(CwcOffice, office_code_for(term)) is not None
 

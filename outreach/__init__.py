@@ -61,10 +61,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from outreach.web import actions, api, health, public, webhooks
+    from outreach.web import actions, api, health, public, subscribe, webhooks
 
     app.register_blueprint(public.bp)
     app.register_blueprint(actions.bp)
+    app.register_blueprint(subscribe.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)

@@ -212,7 +212,7 @@ def test_happy_path_records_one_action_and_its_deliveries(client, synced, db, ap
     assert action.sms_consent_text == shown
     assert app.config["ORG_NAME"] in action.sms_consent_text
 
-    deliveries = db.session.scalars(select(Delivery).order_by(Delivery.id)).all()
+    deliveries = db.session.scalars(select(Delivery).where(Delivery.action_id == action.id).order_by(Delivery.id)).all()
     assert len(deliveries) == 5
     offices = [d for d in deliveries if d.kind is DeliveryKind.OFFICE_MESSAGE]
     assert sorted(d.recipient_key for d in offices) == sorted(IL9)

@@ -198,3 +198,19 @@ def test_email_suppression_ignores_case(db):
     outbox.suppress(Medium.EMAIL, "Ana@Example.org ", "spamreport")
     assert outbox.is_suppressed(Medium.EMAIL, "ana@example.org")
     assert not outbox.is_suppressed(Medium.SMS, "ana@example.org")
+
+
+def test_21610_marks_the_subscriber_opted_out_too(app, db, synced):
+    from outreach.models import Subscriber, SubscriberStatus
+    from outreach.sms.subscriptions import Consent, Source, join
+
+    with app.test_request_context():
+        result = join("+13125550199", "en", Consent(Source.WEB_FORM, "terms", "test-1"), confirm=True)
+        db.session.commit()
+    channel = ScriptedChannel(ProviderResult(Outcome.FAILED, error="twilio 21610", opt_out=True))
+    run_round(app, channel)
+    db.session.expire_all()
+    subscriber = db.session.scalar(select(Subscriber))
+    assert subscriber.status is SubscriberStatus.OPTED_OUT
+    assert outbox.is_suppressed(Medium.SMS, "+13125550199")
+    assert len(channel.sent) == 1 and result is not None

@@ -36,6 +36,7 @@ from outreach.models import (
     Target,
 )
 from outreach.models.base import as_utc, utcnow
+from outreach.sms.subscriptions import join_from_action_form
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,11 @@ def submit_action(sub: ActionSubmission) -> Action:
         db.session.flush()  # assigns the status token used in the receipt
         if sub.email:
             action.deliveries.append(_receipt(sub, action, chosen))
+        if sub.sms_opt_in and sub.phone:
+            # In the action's transaction: the subscription, its consent and its confirmation exist exactly
+            # when the action does, and a repeated form post (returned above) cannot subscribe twice.
+            join_from_action_form(sub.phone, sub.locale, sub.sms_consent_text or "", sub.campaign.id,
+                                  sub.zip_code, sub.state, sub.district)
         db.session.commit()
     except IntegrityError:
         # The same form posted twice at once: the other request won; show its result.

@@ -26,13 +26,16 @@ from outreach.models import (
     DeliveryKind,
     DeliveryState,
     Demand,
+    InboundMessage,
     Medium,
     ProviderEvent,
+    Subscriber,
     Suppression,
     Target,
     WorkerHeartbeat,
 )
 from outreach.models.base import as_utc, utcnow
+from outreach.models.deliveries import SENT_DESPITE_SUPPRESSION
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +137,13 @@ def claim_due(limit: int, now: datetime | None = None, lease: timedelta = timede
 
 def outgoing_message(delivery: Delivery, config) -> OutgoingMessage | None:
     """Build what a channel needs from the database; None when there is no one left to send to."""
+    if delivery.subscriber_id is not None or delivery.inbound_message_id is not None:
+        sender = (db.session.get(Subscriber, delivery.subscriber_id) if delivery.subscriber_id is not None
+                  else db.session.get(InboundMessage, delivery.inbound_message_id))
+        if sender is None:
+            return None
+        return OutgoingMessage(delivery_id=delivery.id, delivery_key=delivery.key, to=sender.phone,
+                               body=delivery.body, created_at=delivery.created_at)
     action = delivery.action
     if action is None:
         return None
@@ -184,7 +194,7 @@ def dispatch(delivery_id: int, channels: Mapping[Medium, Channel], config) -> De
     message = outgoing_message(delivery, config)
     if message is None:
         return _settle(delivery_id, DeliveryState.SKIPPED, skip_reason="no address to send to")
-    if is_suppressed(delivery.medium, message.to):
+    if delivery.kind not in SENT_DESPITE_SUPPRESSION and is_suppressed(delivery.medium, message.to):
         return _settle(delivery_id, DeliveryState.SKIPPED, skip_reason="opted out")
     channel = channels.get(delivery.medium)
     if channel is None:
@@ -192,7 +202,7 @@ def dispatch(delivery_id: int, channels: Mapping[Medium, Channel], config) -> De
     db.session.rollback()  # no transaction is held open across the provider call
     result = channel.send(message)
     if result.opt_out:
-        suppress(delivery.medium, message.to, result.error or "opted out")
+        _record_opt_out(delivery.medium, message.to, result.error or "opted out")
     if result.outcome is Outcome.ACCEPTED:
         return _settle(delivery_id, DeliveryState.SENT, provider=channel.name, provider_id=result.provider_id)
     if result.outcome is Outcome.RETRY:
@@ -203,6 +213,17 @@ def dispatch(delivery_id: int, channels: Mapping[Medium, Channel], config) -> De
         return _settle(delivery_id, DeliveryState.UNKNOWN, provider=channel.name, error=result.error,
                        not_before=utcnow() + timedelta(seconds=config["RECONCILE_AFTER_SECONDS"]))
     return _settle(delivery_id, DeliveryState.FAILED, provider=channel.name, error=result.error)
+
+
+def _record_opt_out(medium: Medium, address: str, reason: str) -> None:
+    if medium is Medium.SMS:
+        # The subscriber is marked opted out too, not only suppressed, so segments and counts agree.
+        from outreach.sms.subscriptions import opt_out
+
+        opt_out(address, reason, confirm=False)
+        db.session.commit()
+    else:
+        suppress(medium, address, reason)
 
 
 def _settle(delivery_id: int, state: DeliveryState, *, provider: str | None = None, provider_id: str | None = None,

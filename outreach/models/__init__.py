@@ -13,6 +13,7 @@ from outreach.models.deliveries import (
     WorkerHeartbeat,
 )
 from outreach.models.letters import Letter, Signature
+from outreach.models.subscribers import ConsentRecord, InboundMessage, Subscriber, SubscriberStatus
 
 __all__ = [
     "Action",
@@ -29,6 +30,10 @@ __all__ = [
     "Campaign",
     "CampaignStatus",
     "Chamber",
+    "ConsentRecord",
+    "InboundMessage",
+    "Subscriber",
+    "SubscriberStatus",
     "CwcOffice",
     "DataSync",
     "Demand",

@@ -20,5 +20,5 @@ def as_utc(moment: datetime) -> datetime:
 
 def enum_type(enum_class: type[enum.Enum]) -> Enum:
     """Store an enum as its value in a VARCHAR, so rows read the same in SQL as in Python."""
-    return Enum(enum_class, native_enum=False, length=20, values_callable=lambda members: [m.value for m in members],
+    return Enum(enum_class, native_enum=False, length=40, values_callable=lambda members: [m.value for m in members],
                 validate_strings=True)

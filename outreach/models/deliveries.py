@@ -30,6 +30,13 @@ class DeliveryKind(str, enum.Enum):
     TARGET_EMAIL = "target_email"      # to a custom target with an email address
     RECEIPT = "receipt"                # email to the constituent
     SCRIPT_SMS = "script_sms"          # text to the constituent: their script and the numbers to call
+    SMS_CONFIRMATION = "sms_confirmation"  # the one text confirming a new subscription
+    SMS_REPLY = "sms_reply"            # a keyword's answer (HELP, START, a ZIP saved)
+    SMS_OPT_OUT_CONFIRMATION = "sms_opt_out_confirmation"  # the last text a number gets after STOP
+
+
+# The only text that may go to a number on the suppression list: the confirmation that it is on it.
+SENT_DESPITE_SUPPRESSION = frozenset({DeliveryKind.SMS_OPT_OUT_CONFIRMATION})
 
 
 class Medium(str, enum.Enum):
@@ -54,6 +61,9 @@ class Delivery(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(32), unique=True, default=new_delivery_key)
     action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id"), index=True)
+    subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscribers.id"), index=True)
+    # A reply to a text from a number that is not a subscriber (HELP from anyone must be answered).
+    inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
     kind: Mapped[DeliveryKind] = mapped_column(enum_type(DeliveryKind))
     medium: Mapped[Medium] = mapped_column(enum_type(Medium))
     # Who it goes to, without personal data: a bioguide id, "target:<id>" or "constituent".

@@ -1,4 +1,4 @@
-"""Provider callbacks: Twilio message status and SendGrid's Event Webhook.
+"""Provider callbacks: Twilio inbound texts and message status, and SendGrid's Event Webhook.
 
 Every request is signed by its provider and checked before anything changes, which is why this blueprint, and
 only this one, is exempt from CSRF. Providers retry on errors, so a verified request is answered 204 even when
@@ -14,7 +14,7 @@ import logging
 import re
 from functools import lru_cache
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, request
 from sendgrid.helpers.eventwebhook import EventWebhook
 from sendgrid.helpers.eventwebhook.eventwebhook_header import EventWebhookHeader
 from twilio.request_validator import RequestValidator
@@ -22,6 +22,7 @@ from twilio.request_validator import RequestValidator
 from outreach.delivery.outbox import first_time_seen, record_status, suppress
 from outreach.extensions import csrf
 from outreach.models import DeliveryState, Medium
+from outreach.sms.keywords import InboundText, handle_inbound
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,25 @@ def twilio_status():
         error = f"Twilio {status}" + (f", error {error_code[:10]}" if error_code else "")
     record_status(key, state, provider_id=(request.form.get("MessageSid") or None), error=error)
     return "", 204
+
+
+# Replies go through the outbox (recorded, sent exactly once), never as TwiML: the answer is always empty.
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+
+@bp.post("/twilio/sms")
+def twilio_sms():
+    """Apply a text someone sent the program's number: keywords, a ZIP code, or a message for the inbox."""
+    if not twilio_signature_valid():
+        log.warning("Twilio inbound text with a missing or invalid signature refused")
+        abort(403)
+    form = request.form
+    outcome = handle_inbound(InboundText(
+        phone=form.get("From", ""), body=form.get("Body", ""),
+        sid=form.get("MessageSid") or form.get("SmsMessageSid") or None,
+        opt_out_type=form.get("OptOutType") or None))
+    log.info("Twilio inbound text %s: %s", (form.get("MessageSid") or "")[:40], outcome)
+    return Response(EMPTY_TWIML, mimetype="text/xml")
 
 
 # --- SendGrid ------------------------------------------------------------------------------------

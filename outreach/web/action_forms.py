@@ -8,7 +8,6 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote
 
-import phonenumbers
 from babel.lists import format_list
 from email_validator import EmailNotValidError
 from email_validator import validate_email as check_email
@@ -35,11 +34,10 @@ from outreach.campaigns.messages import audience_for
 from outreach.congress.lookup import SEAT_PATTERN, LookupFailed, normalize_zip
 from outreach.extensions import db
 from outreach.models import Action, Audience, Campaign, Delivery, DeliveryKind, DeliveryState, Demand, Term, ZipDistrict
+from outreach.web.validators import us_mobile_e164
 
 MAX_NOTE = 1000
 MAX_BODY = 5000
-# Texts go only to numbers a U.S. long code or short code can reach: the states and the territories.
-US_REGIONS = frozenset({"US", "PR", "GU", "VI", "AS", "MP"})
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 BODY_FIELDS = {Audience.SIGNER: "body_signer", Audience.OTHER: "body_other"}
 # Values go to the offices as typed (CWC wants English prefixes); only the labels are translated.
@@ -134,15 +132,7 @@ class WriteForm(FlaskForm):
     def validate_phone(self, field) -> None:
         if not field.data:
             return
-        try:
-            number = phonenumbers.parse(field.data, "US")
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            raise ValidationError(_l("Enter a phone number like 312-555-0123."))
-        if phonenumbers.region_code_for_number(number) not in US_REGIONS:
-            raise ValidationError(_l("We can only text U.S. phone numbers. Enter a U.S. mobile number."))
-        self.phone_e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        self.phone_e164 = us_mobile_e164(field.data)
 
     def validate_zip_code(self, field) -> None:
         if not field.data:

@@ -6,7 +6,6 @@ used to find out who gets our texts. Phone numbers travel only in POST bodies, n
 
 from __future__ import annotations
 
-import phonenumbers
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -18,7 +17,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from outreach.congress.lookup import LookupFailed, normalize_zip
 from outreach.extensions import limiter
 from outreach.sms.subscriptions import Place, place_for_zip, subscribe_from_web, unsubscribe_from_web, web_disclosure
-from outreach.web.action_forms import US_REGIONS
+from outreach.web.validators import us_mobile_e164
 
 bp = Blueprint("subscribe", __name__)
 
@@ -30,19 +29,6 @@ POST_LIMIT = "20 per hour"
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-def us_mobile_e164(raw: str) -> str:
-    """Return a U.S. number in E.164, or raise a ValidationError that says what to type."""
-    try:
-        number = phonenumbers.parse(raw, "US")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise ValidationError(_l("Enter a phone number like 312-555-0123."))
-    if phonenumbers.region_code_for_number(number) not in US_REGIONS:
-        raise ValidationError(_l("We can only text U.S. phone numbers. Enter a U.S. mobile number."))
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class PhoneForm(FlaskForm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Iterator, Protocol
 
 
 class Outcome(str, enum.Enum):
@@ -90,3 +90,17 @@ class Channel(Protocol):
 
     def reconcile(self, message: OutgoingMessage) -> Reconciliation:
         """Ask the provider whether an earlier, unclear attempt was accepted."""
+
+
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """Yield an exception and everything it wraps (requests → urllib3 → socket errors), to classify failures."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = [*current.args, getattr(current, "reason", None), current.__cause__, current.__context__]
+        stack.extend(item for item in linked if isinstance(item, BaseException))

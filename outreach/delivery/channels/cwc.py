@@ -74,6 +74,7 @@ from lxml import etree
 
 from outreach.delivery.channels.base import (
     Found, OutgoingMessage, Outcome, ProviderResult, Reconciliation,
+    exception_chain,
 )
 from outreach.privacy import install_log_redaction
 
@@ -499,22 +500,10 @@ def _cap(text: str) -> str:
     return text if len(text) <= MAX_ERROR else text[:MAX_ERROR - 1].rstrip() + "…"
 
 
-def _causes(exc: BaseException) -> Iterable[BaseException]:
-    """Yield an exception and everything it wraps (requests → urllib3 → socket errors)."""
-    seen: set[int] = set()
-    stack: list[BaseException] = [exc]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        linked = [*current.args, getattr(current, "reason", None), current.__cause__, current.__context__]
-        stack.extend(item for item in linked if isinstance(item, BaseException))
 
 
 def _transport_error(chamber: str, exc: requests.exceptions.RequestException) -> ProviderResult:
-    causes = list(_causes(exc))
+    causes = list(exception_chain(exc))
     # urllib3's NewConnectionError (refused) and NameResolutionError are ConnectTimeoutErrors: all of them
     # happen before a byte of the request is written.
     if isinstance(exc, requests.exceptions.ConnectTimeout) or any(

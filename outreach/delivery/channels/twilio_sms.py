@@ -28,7 +28,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -39,7 +39,14 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
-from outreach.delivery.channels.base import Found, OutgoingMessage, Outcome, ProviderResult, Reconciliation
+from outreach.delivery.channels.base import (
+    Found,
+    OutgoingMessage,
+    Outcome,
+    ProviderResult,
+    Reconciliation,
+    exception_chain,
+)
 from outreach.privacy import install_log_redaction
 
 log = logging.getLogger(__name__)
@@ -238,22 +245,10 @@ def _error_text(status: int, code: int | None) -> str:
     return f"twilio HTTP {status}"
 
 
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """Yield an exception and everything it wraps (requests → urllib3 → socket errors)."""
-    seen: set[int] = set()
-    stack: list[BaseException] = [exc]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        linked = [*current.args, getattr(current, "reason", None), current.__cause__, current.__context__]
-        stack.extend(item for item in linked if isinstance(item, BaseException))
 
 
 def _transport_error(exc: requests.exceptions.RequestException) -> ProviderResult:
-    causes = list(_causes(exc))
+    causes = list(exception_chain(exc))
     # urllib3's NewConnectionError and NameResolutionError are ConnectTimeoutErrors: all of them happen before
     # a byte of the request is written.
     if isinstance(exc, requests.exceptions.ConnectTimeout) or any(

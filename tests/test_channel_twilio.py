@@ -12,9 +12,8 @@ import pytest
 import requests
 
 from outreach.delivery.channels.base import Found, OutgoingMessage, Outcome
-from outreach.delivery.channels.twilio_sms import (
-    TwilioSMSChannel, retry_after_seconds, twilio_channel_from_config,
-)
+from outreach.delivery.channels.http import retry_after_seconds
+from outreach.delivery.channels.twilio_sms import TwilioSMSChannel, twilio_channel_from_config
 
 TO = "+13125550123"
 TO_DIGITS = "3125550123"

@@ -63,19 +63,16 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-import urllib3.exceptions
 from lxml import etree
 
 from outreach.delivery.channels.base import (
     Found, OutgoingMessage, Outcome, ProviderResult, Reconciliation,
-    exception_chain,
 )
+from outreach.delivery.channels.http import retry_after_seconds, transport_error
 from outreach.privacy import install_log_redaction
 
 log = logging.getLogger(__name__)
@@ -436,7 +433,7 @@ class CWCChannel:
                                            headers={"Content-Type": "application/xml"},
                                            timeout=self.timeouts, allow_redirects=False)
         except requests.exceptions.RequestException as exc:
-            return _transport_error(chamber, exc)
+            return transport_error(f"cwc {chamber}", exc)
         except Exception as exc:  # noqa: BLE001 — whatever went wrong, the request may have gone out
             return ProviderResult(Outcome.UNKNOWN, error=f"cwc {chamber}: unexpected {type(exc).__name__}")
         return _classify(chamber, response, message.delivery_key)
@@ -502,37 +499,6 @@ def _cap(text: str) -> str:
 
 
 
-def _transport_error(chamber: str, exc: requests.exceptions.RequestException) -> ProviderResult:
-    causes = list(exception_chain(exc))
-    # urllib3's NewConnectionError (refused) and NameResolutionError are ConnectTimeoutErrors: all of them
-    # happen before a byte of the request is written.
-    if isinstance(exc, requests.exceptions.ConnectTimeout) or any(
-            isinstance(cause, (urllib3.exceptions.ConnectTimeoutError, ConnectionRefusedError)) for cause in causes):
-        return ProviderResult(Outcome.RETRY, error=f"cwc {chamber}: could not connect")
-    if isinstance(exc, requests.exceptions.Timeout) or any(
-            isinstance(cause, urllib3.exceptions.ReadTimeoutError) for cause in causes):
-        return ProviderResult(Outcome.UNKNOWN, error=f"cwc {chamber}: timed out waiting for an answer")
-    return ProviderResult(Outcome.UNKNOWN, error=f"cwc {chamber}: connection lost")
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """Parse a Retry-After header (seconds or an HTTP date) into seconds, or None."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
 # --- office lists ----------------------------------------------------------------------------------
 
 def senate_offices_url(senate_url: str) -> str:
@@ -563,7 +529,7 @@ def fetch_office_codes(base_url: str, key: str, chamber: str, timeout: float = 1
                             timeout=(min(float(timeout), 10.0), float(timeout)), allow_redirects=False)
     except requests.exceptions.RequestException as exc:
         # Not chained: the requests exception's text holds the URL, api key included.
-        raise CwcOfficeListError(f"CWC {kind} office list: {_transport_error(kind, exc).error}") from None
+        raise CwcOfficeListError(f"CWC {kind} office list: {transport_error('cwc ' + kind, exc).error}") from None
     finally:
         if session is None:
             http.close()

@@ -23,7 +23,6 @@ request URL and often the To number, and error texts end up in the database and 
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import re
 import threading
@@ -33,7 +32,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import requests
-import urllib3.exceptions
 from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
@@ -45,8 +43,8 @@ from outreach.delivery.channels.base import (
     Outcome,
     ProviderResult,
     Reconciliation,
-    exception_chain,
 )
+from outreach.delivery.channels.http import retry_after_seconds, transport_error
 from outreach.privacy import install_log_redaction
 
 log = logging.getLogger(__name__)
@@ -156,7 +154,7 @@ class TwilioSMSChannel:
         except TwilioException as exc:
             result = self._rest_error(exc)
         except requests.exceptions.RequestException as exc:
-            result = _transport_error(exc)
+            result = transport_error("twilio", exc)
         except Exception as exc:  # noqa: BLE001 — e.g. an unreadable 2xx body: the request did go out
             result = ProviderResult(Outcome.UNKNOWN, error=f"twilio: unexpected {type(exc).__name__}")
         else:
@@ -245,38 +243,6 @@ def _error_text(status: int, code: int | None) -> str:
     return f"twilio HTTP {status}"
 
 
-
-
-def _transport_error(exc: requests.exceptions.RequestException) -> ProviderResult:
-    causes = list(exception_chain(exc))
-    # urllib3's NewConnectionError and NameResolutionError are ConnectTimeoutErrors: all of them happen before
-    # a byte of the request is written.
-    if isinstance(exc, requests.exceptions.ConnectTimeout) or any(
-            isinstance(cause, urllib3.exceptions.ConnectTimeoutError) for cause in causes):
-        return ProviderResult(Outcome.RETRY, error="twilio: could not connect")
-    if isinstance(exc, requests.exceptions.Timeout) or any(
-            isinstance(cause, urllib3.exceptions.ReadTimeoutError) for cause in causes):
-        return ProviderResult(Outcome.UNKNOWN, error="twilio: timed out waiting for an answer")
-    # A connection dropped while writing or reading (or a TLS failure we cannot place): it may have been taken.
-    return ProviderResult(Outcome.UNKNOWN, error="twilio: connection lost")
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """Parse a Retry-After header (seconds or an HTTP date) into seconds, or None."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 def _utc_naive(moment: datetime) -> datetime:

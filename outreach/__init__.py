@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from outreach import config as settings
-from outreach.extensions import babel, csrf, db, limiter, migrate, select_locale
+from outreach.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,6 +47,7 @@ def _init_extensions(app: Flask) -> None:
     from outreach.congress.geocoder import geocoder_from_config
     from outreach.delivery.channels import channels_from_config
     from outreach.delivery.worker import install_embedded_worker
+    from outreach.organizers.sessions import load_organizer
     from outreach.privacy import install_log_redaction
 
     db.init_app(app)
@@ -54,6 +55,8 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_organizer)
     app.extensions["outreach.geocoder"] = geocoder_from_config(app.config)
     app.extensions["outreach.channels"] = channels_from_config(app.config)
     install_embedded_worker(app)
@@ -61,7 +64,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from outreach.web import actions, api, health, public, subscribe, webhooks
+    from outreach.web import actions, api, auth, dashboard, health, public, subscribe, webhooks
 
     app.register_blueprint(public.bp)
     app.register_blueprint(actions.bp)
@@ -69,6 +72,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(dashboard.bp)
 
 
 def _register_cli(app: Flask) -> None:

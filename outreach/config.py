@@ -64,6 +64,32 @@ def from_environment() -> dict:
         # providers' timeouts), and how long an unclear send waits before the provider is asked about it.
         "DELIVERY_LEASE_SECONDS": float(_env("DELIVERY_LEASE_SECONDS", "60")),
         "RECONCILE_AFTER_SECONDS": float(_env("RECONCILE_AFTER_SECONDS", "30")),
+        # Organizer logins: after this many failures in the window, per account or per client address,
+        # even the right password is refused until the window has passed.
+        "LOGIN_MAX_FAILURES": int(_env("LOGIN_MAX_FAILURES", "10")),
+        "LOGIN_LOCKOUT_MINUTES": int(_env("LOGIN_LOCKOUT_MINUTES", "15")),
+        "PASSWORD_LINK_HOURS": int(_env("PASSWORD_LINK_HOURS", "2")),
+        # Action alerts.
+        "ALERT_DEFAULT_EXPIRY_HOURS": int(_env("ALERT_DEFAULT_EXPIRY_HOURS", "24")),
+        "ALERT_MAX_PER_DAY": int(_env("ALERT_MAX_PER_DAY", "3")),
+        "QUIET_HOURS_START": int(_env("QUIET_HOURS_START", "20")),  # local hour when alerts stop
+        "QUIET_HOURS_END": int(_env("QUIET_HOURS_END", "8")),       # local hour when they may go again
+        # Abuse resistance. Limits use Flask-Limiter's notation ("5/minute;50/day").
+        "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),
+        "RATE_LIMIT_PER_IP": _env("RATE_LIMIT_PER_IP", "10/minute;100/hour"),
+        "RATE_LIMIT_LOOKUP": _env("RATE_LIMIT_LOOKUP", "30/minute;600/hour"),
+        "RATE_LIMIT_PER_PHONE": _env("RATE_LIMIT_PER_PHONE", "3/hour;10/day"),
+        "RATE_LIMIT_PER_EMAIL": _env("RATE_LIMIT_PER_EMAIL", "5/hour;20/day"),
+        "RATE_LIMIT_PER_OFFICE": _env("RATE_LIMIT_PER_OFFICE", "60/minute"),
+        "FORM_MIN_SECONDS": float(_env("FORM_MIN_SECONDS", "3")),
+        "TURNSTILE_SITE_KEY": _env("TURNSTILE_SITE_KEY"),
+        "TURNSTILE_SECRET_KEY": _env("TURNSTILE_SECRET_KEY"),
+        "TURNSTILE_VERIFY_URL": _env("TURNSTILE_VERIFY_URL",
+                                     "https://challenges.cloudflare.com/turnstile/v0/siteverify"),
+        # Country calling codes texts may go to; the U.S. (and its territories, +1) by default.
+        "SMS_ALLOWED_COUNTRY_CODES": [code.strip().lstrip("+") for code in
+                                      (_env("SMS_ALLOWED_COUNTRY_CODES", "1") or "1").split(",") if code.strip()],
+        "EMBED_ALLOWED_ORIGINS": (_env("EMBED_ALLOWED_ORIGINS", "") or "").split(),
     }
 
 

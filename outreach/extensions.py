@@ -6,6 +6,7 @@ from flask import request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -44,3 +45,9 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 babel = Babel()
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = None  # the login page says why on its own; no flashed English on public pages
+# "strong" would end the session when the client address changes (phones roam between networks);
+# the session token on the organizer row is what ends sessions.
+login_manager.session_protection = "basic"

@@ -216,6 +216,56 @@ def full_app(databases, full_data_dir):
         _db.engine.dispose()
 
 
+# --- organizers -----------------------------------------------------------------------------------
+
+ORGANIZER_PASSWORD = "correct horse battery staple"
+
+
+def _make_organizer(email: str, role: str):
+    from argon2 import PasswordHasher
+
+    from outreach.models import Organizer, OrganizerRole
+
+    organizer = Organizer(email=email, name=email.split("@")[0].title(), role=OrganizerRole(role),
+                          password_hash=PasswordHasher().hash(ORGANIZER_PASSWORD))
+    _db.session.add(organizer)
+    _db.session.commit()
+    return organizer
+
+
+@pytest.fixture
+def organizer(app):
+    """An organizer (not an admin) whose password is ORGANIZER_PASSWORD."""
+    return _make_organizer("organizer@example.org", "organizer")
+
+
+@pytest.fixture
+def admin(app):
+    """An admin whose password is ORGANIZER_PASSWORD."""
+    return _make_organizer("admin@example.org", "admin")
+
+
+def log_in(client, organizer) -> None:
+    """Give a test client a logged-in session, as Flask-Login would after a successful login."""
+    with client.session_transaction() as session:
+        session["_user_id"] = organizer.session_token
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def dashboard_client(client, organizer):
+    """A client logged in as `organizer`."""
+    log_in(client, organizer)
+    return client
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    """A client logged in as `admin`."""
+    log_in(client, admin)
+    return client
+
+
 def csrf_token(html: str) -> str:
     """Return the CSRF token of the first form in a page."""
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)

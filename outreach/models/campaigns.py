@@ -46,6 +46,11 @@ class Campaign(Translatable, db.Model):
     sender_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     sender_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    launched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Who held each seat when the campaign went live ({"CA-12": "P000197", "CA-S1": ...}), so the dashboard
+    # can warn when a target changed since launch.
+    launch_roster: Mapped[dict | None] = mapped_column(JSON)
 
     letter: Mapped[Letter] = relationship()
     demands: Mapped[list["Demand"]] = relationship(

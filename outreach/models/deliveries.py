@@ -33,6 +33,8 @@ class DeliveryKind(str, enum.Enum):
     SMS_CONFIRMATION = "sms_confirmation"  # the one text confirming a new subscription
     SMS_REPLY = "sms_reply"            # a keyword's answer (HELP, START, a ZIP saved)
     SMS_OPT_OUT_CONFIRMATION = "sms_opt_out_confirmation"  # the last text a number gets after STOP
+    ALERT_SMS = "alert_sms"            # an organizer's action alert to one subscriber
+    ORGANIZER_EMAIL = "organizer_email"  # a password-reset or invitation link to an organizer
 
 
 # The only text that may go to a number on the suppression list: the confirmation that it is on it.
@@ -54,6 +56,8 @@ class Delivery(db.Model):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("action_id", "kind", "recipient_key"),
+        # An alert reaches each subscriber at most once, whatever happens to the fan-out.
+        UniqueConstraint("alert_id", "subscriber_id"),
         # The worker's claim query: due pending rows, oldest first.
         Index("ix_deliveries_due", "state", "not_before"),
     )
@@ -64,6 +68,8 @@ class Delivery(db.Model):
     subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscribers.id"), index=True)
     # A reply to a text from a number that is not a subscriber (HELP from anyone must be answered).
     inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"), index=True)
+    organizer_id: Mapped[int | None] = mapped_column(ForeignKey("organizers.id", ondelete="CASCADE"))
     kind: Mapped[DeliveryKind] = mapped_column(enum_type(DeliveryKind))
     medium: Mapped[Medium] = mapped_column(enum_type(Medium))
     # Who it goes to, without personal data: a bioguide id, "target:<id>" or "constituent".

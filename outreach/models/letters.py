@@ -24,6 +24,8 @@ class Letter(db.Model):
     signers_complete: Mapped[bool] = mapped_column(default=False)
     reported_signer_count: Mapped[int | None]
     source_url: Mapped[str | None] = mapped_column(String(500))
+    # The letter as the organizer pasted it, in Markdown; rendered only after sanitizing.
+    body: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     signatures: Mapped[list["Signature"]] = relationship(
         back_populates="letter", cascade="all, delete-orphan", order_by="Signature.id"

@@ -1,0 +1,1 @@
+"""Organizer accounts: passwords, sessions, login throttling, invitations and password resets."""

@@ -1,0 +1,1 @@
+"""Dashboard: alerts (being written)."""

@@ -1,0 +1,1 @@
+"""Dashboard: inbox (being written)."""

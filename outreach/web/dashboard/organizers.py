@@ -1,0 +1,1 @@
+"""Dashboard: organizers (being written)."""

@@ -1,0 +1,1 @@
+"""Dashboard: reports (being written)."""

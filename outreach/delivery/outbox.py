@@ -28,6 +28,7 @@ from outreach.models import (
     Demand,
     InboundMessage,
     Medium,
+    Organizer,
     ProviderEvent,
     Subscriber,
     Suppression,
@@ -137,6 +138,8 @@ def claim_due(limit: int, now: datetime | None = None, lease: timedelta = timede
 
 def outgoing_message(delivery: Delivery, config) -> OutgoingMessage | None:
     """Build what a channel needs from the database; None when there is no one left to send to."""
+    if delivery.organizer_id is not None:
+        return _organizer_message(delivery, config)
     if delivery.subscriber_id is not None or delivery.inbound_message_id is not None:
         sender = (db.session.get(Subscriber, delivery.subscriber_id) if delivery.subscriber_id is not None
                   else db.session.get(InboundMessage, delivery.inbound_message_id))
@@ -168,6 +171,17 @@ def outgoing_message(delivery: Delivery, config) -> OutgoingMessage | None:
         from_email=(campaign.sender_email if campaign else "") or config["ORG_SENDER_EMAIL"],
         reply_to=reply_to, created_at=delivery.created_at,
         cwc=envelope)
+
+
+def _organizer_message(delivery: Delivery, config) -> OutgoingMessage | None:
+    """An organizer's own email (a password link) or text (an alert's test send)."""
+    organizer = db.session.get(Organizer, delivery.organizer_id)
+    to = None if organizer is None else (organizer.phone if delivery.medium is Medium.SMS else organizer.email)
+    if not to:
+        return None
+    return OutgoingMessage(delivery_id=delivery.id, delivery_key=delivery.key, to=to, body=delivery.body,
+                           subject=delivery.subject, to_name=organizer.name, from_name=config["ORG_NAME"],
+                           from_email=config["ORG_SENDER_EMAIL"], created_at=delivery.created_at)
 
 
 def _cwc_envelope(delivery: Delivery, action: Action, campaign: Campaign | None) -> CwcEnvelope | None:

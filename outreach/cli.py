@@ -128,3 +128,53 @@ def purge_command(days: int | None) -> None:
 
     count = erase_expired_contact_details(days if days is not None else current_app.config["RETENTION_DAYS"])
     click.echo(f"Erased contact details of {count} actions.")
+
+
+@outreach_cli.command("create-organizer")
+@click.argument("email")
+@click.option("--name", default="", help="The organizer's name, as the dashboard shows it.")
+@click.option("--role", type=click.Choice(["admin", "organizer"]), default="organizer", show_default=True,
+              help="Admins can also invite, disable and re-enable organizers.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input instead of prompting.")
+@with_appcontext
+def create_organizer_command(email: str, name: str, role: str, password_stdin: bool) -> None:
+    """Create an organizer account that can log in to the dashboard (password: at least 12 characters)."""
+    import sys
+
+    from outreach.models import OrganizerRole
+    from outreach.organizers import services
+    from outreach.organizers.passwords import MIN_PASSWORD_LENGTH, password_problem
+
+    try:
+        address = services.normalize_email(email)
+    except services.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    if services.find_organizer(address) is not None:
+        raise click.ClickException(f"An organizer with the email address {address} already exists.")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        click.echo(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True,
+                                value_proc=_checked_password(password_problem))
+    problem = password_problem(password)
+    if problem:
+        raise click.ClickException(f"Password not accepted: {problem}")
+    try:
+        organizer = services.create_organizer(address, password, name=name, role=OrganizerRole(role))
+    except services.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created {organizer.role.value} {organizer.email}. Log in at /login.")
+
+
+def _checked_password(problem_of):
+    """Return a click value_proc that asks again when a typed password is not acceptable."""
+
+    def check(value: str) -> str:
+        problem = problem_of(value)
+        if problem:
+            raise click.BadParameter(problem)
+        return value
+
+    return check

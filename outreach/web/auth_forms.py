@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from outreach.models import OrganizerRole
@@ -70,8 +71,8 @@ class InviteForm(FlaskForm):
                        render_kw={"maxlength": 120})
     email = EmailField("Email", validators=[DataRequired(message="Enter their email address."), Length(max=254)],
                        render_kw={"maxlength": 254, "autocapitalize": "none", "spellcheck": "false"})
-    role = SelectField("Role", choices=[(OrganizerRole.ORGANIZER.value, "Organizer"),
-                                        (OrganizerRole.ADMIN.value, "Admin (can manage organizers)")],
+    role = SelectField("Role", choices=[SelectChoice(OrganizerRole.ORGANIZER.value, "Organizer"),
+                                        SelectChoice(OrganizerRole.ADMIN.value, "Admin (can manage organizers)")],
                        default=OrganizerRole.ORGANIZER.value)
 
 

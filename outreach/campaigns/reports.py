@@ -313,40 +313,50 @@ def csv_safe(value: object) -> str:
     return text
 
 
-def export_rows(campaign: Campaign) -> Iterator[list[str]]:
-    """Yield the header and then one row per action, oldest first, every cell passed through csv_safe.
-
-    Contact fields are whatever the database still holds: "delete my data" empties them all and retention
-    empties the phone number (outreach.actions.services), so an erased value is exported as an empty cell.
-    """
-    demands = {d.id: d.slug for d in campaign.demands}
+def export_rows(campaign_id: int) -> Iterator[list[str]]:
+    """Yield the header and then one row per action, oldest first, batch after batch."""
     yield list(EXPORT_COLUMNS)
-    last_id = 0
+    after = 0
     while True:
-        actions = db.session.execute(
-            select(Action.id, Action.created_at, Action.demand_id, Action.state, Action.district, Action.locale,
-                   Action.first_name, Action.last_name, Action.email, Action.phone, Action.erased_at)
-            .where(Action.campaign_id == campaign.id, Action.id > last_id)
-            .order_by(Action.id).limit(EXPORT_BATCH)).all()
-        if not actions:
+        rows, after = export_batch(campaign_id, after)
+        if not rows:
             return
-        ids = [a.id for a in actions]
-        deliveries: dict[int, list[tuple]] = {}
-        for row in db.session.execute(
-                select(Delivery.action_id, Delivery.kind, Delivery.recipient_key, Delivery.state)
-                .where(Delivery.action_id.in_(ids)).order_by(Delivery.id)):
-            deliveries.setdefault(row.action_id, []).append(row)
-        for action in actions:
-            own = deliveries.get(action.id, [])
-            members = [d.recipient_key for d in own if d.kind is DeliveryKind.OFFICE_MESSAGE]
-            states = [f"{_delivery_label(d)}:{d.state.value}" for d in own]
-            created = as_utc(action.created_at).astimezone(timezone.utc)  # PostgreSQL answers in its own zone
-            yield [csv_safe(cell) for cell in (
-                   created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                   demands.get(action.demand_id, ""), action.state, action.district, " ".join(members),
-                   " ".join(states), action.locale, action.first_name, action.last_name, action.email,
-                   action.phone, "yes" if action.erased_at else "no")]
-        last_id = ids[-1]
+        yield from rows
+
+
+def export_batch(campaign_id: int, after_id: int, limit: int | None = None) -> tuple[list[list[str]], int]:
+    """Return the CSV rows of the next actions after `after_id` (keyset paging) and the last id returned.
+
+    Every cell goes through csv_safe. Contact fields are whatever the database still holds: "delete my data"
+    empties them all and retention empties the phone number (outreach.actions.services), so an erased value
+    is exported as an empty cell.
+    """
+    demands = dict(db.session.execute(
+        select(Demand.id, Demand.slug).where(Demand.campaign_id == campaign_id)).all())
+    actions = db.session.execute(
+        select(Action.id, Action.created_at, Action.demand_id, Action.state, Action.district, Action.locale,
+               Action.first_name, Action.last_name, Action.email, Action.phone, Action.erased_at)
+        .where(Action.campaign_id == campaign_id, Action.id > after_id)
+        .order_by(Action.id).limit(limit or EXPORT_BATCH)).all()
+    if not actions:
+        return [], after_id
+    ids = [a.id for a in actions]
+    deliveries: dict[int, list] = {}
+    for row in db.session.execute(
+            select(Delivery.action_id, Delivery.kind, Delivery.recipient_key, Delivery.state)
+            .where(Delivery.action_id.in_(ids)).order_by(Delivery.id)):
+        deliveries.setdefault(row.action_id, []).append(row)
+    rows = []
+    for action in actions:
+        own = deliveries.get(action.id, [])
+        members = [d.recipient_key for d in own if d.kind is DeliveryKind.OFFICE_MESSAGE]
+        states = [f"{_delivery_label(d)}:{d.state.value}" for d in own]
+        created = as_utc(action.created_at).astimezone(timezone.utc)  # PostgreSQL answers in its own zone
+        rows.append([csv_safe(cell) for cell in (
+            created.strftime("%Y-%m-%dT%H:%M:%SZ"), demands.get(action.demand_id, ""), action.state,
+            action.district, " ".join(members), " ".join(states), action.locale, action.first_name,
+            action.last_name, action.email, action.phone, "yes" if action.erased_at else "no")])
+    return rows, ids[-1]
 
 
 def _delivery_label(row) -> str:

@@ -49,6 +49,7 @@ def _init_extensions(app: Flask) -> None:
     from outreach.delivery.worker import install_embedded_worker
     from outreach.organizers.sessions import load_organizer
     from outreach.privacy import install_log_redaction
+    from outreach.security import install_security
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -61,6 +62,7 @@ def _init_extensions(app: Flask) -> None:
     app.extensions["outreach.channels"] = channels_from_config(app.config)
     install_embedded_worker(app)
     install_log_redaction()
+    install_security(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -121,6 +121,19 @@ class ConfigurationError(RuntimeError):
     """The environment does not describe a runnable deployment."""
 
 
+MIN_SECRET_LENGTH = 32
+# Values seen in tutorials, samples and this project's own tests: anyone could sign sessions with them.
+KNOWN_SECRETS = frozenset({"test-secret", "secret", "changeme", "change-me", "dev", "development", "your-secret-key",
+                           "production-test-secret", "s3cr3t", "supersecret", "default"})
+
+
+def weak_secret(key: str) -> bool:
+    """Tell whether a secret key is short, well known, or made of too few different characters."""
+    stripped = key.strip()
+    return (len(stripped) < MIN_SECRET_LENGTH or stripped.lower() in KNOWN_SECRETS
+            or len(set(stripped)) < 10)
+
+
 def check_production(config: dict) -> None:
     """Refuse settings that are unsafe outside development."""
     if config["OUTREACH_ENV"] not in {"development", "production"}:
@@ -131,6 +144,9 @@ def check_production(config: dict) -> None:
         raise ConfigurationError("OUTREACH_ENV=production needs SECRET_KEY.")
     if config.get("DEBUG"):
         raise ConfigurationError("OUTREACH_ENV=production refuses to run with debug on.")
+    if weak_secret(str(config["SECRET_KEY"])):
+        raise ConfigurationError(f"OUTREACH_ENV=production needs a random SECRET_KEY of at least {MIN_SECRET_LENGTH} "
+                                 "characters (for example: python -c 'import secrets; print(secrets.token_hex(32))').")
     # Production never falls back to the console channel: receipts go by email, scripts by text.
     missing = [name for name in ("SENDGRID_API_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") if not config.get(name)]
     if not (config.get("TWILIO_FROM_NUMBER") or config.get("TWILIO_MESSAGING_SERVICE_SID")):

@@ -115,6 +115,7 @@ def make_app(database_url: str, **overrides):
         "OUTREACH_DATA_DIR": str(FIXTURE_DATA),
         "GEOCODER": "none",
         "RATELIMIT_ENABLED": False,
+        "FORM_MIN_SECONDS": 0,  # the time trap is off unless a test turns it on (tests/test_antibot.py)
         "SERVER_NAME": None,
     }
     config.update(overrides)

@@ -14,7 +14,6 @@ from email_validator import validate_email as check_email
 from flask import current_app, url_for
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
@@ -34,6 +33,7 @@ from outreach.campaigns.messages import audience_for
 from outreach.congress.lookup import SEAT_PATTERN, LookupFailed, normalize_zip
 from outreach.extensions import db
 from outreach.models import Action, Audience, Campaign, Delivery, DeliveryKind, DeliveryState, Demand, Term, ZipDistrict
+from outreach.web.antibot import ProtectedForm
 from outreach.web.validators import us_mobile_e164
 
 MAX_NOTE = 1000
@@ -94,7 +94,7 @@ OFFICE_FIELDS = ("first_name", "last_name", "email", "street", "city", "zip_code
 SCRIPT_FIELDS = ("first_name", "phone", "zip_code")
 
 
-class WriteForm(FlaskForm):
+class WriteForm(ProtectedForm):
     form_token = HiddenField(filters=[_strip])
     seat = HiddenField(validators=[length(6)])
     members = SelectMultipleField(_l("Who gets your message"), choices=[])

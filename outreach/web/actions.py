@@ -22,6 +22,7 @@ from outreach.web.action_forms import (
     status_rows,
     valid_token,
 )
+from outreach.web.limits import check_action_limits
 
 bp = Blueprint("actions", __name__)
 
@@ -55,6 +56,10 @@ def write(slug: str, demand_slug: str):
         form = prepare_form(WriteForm(), draft, seat[0])
         if form.validate_on_submit():
             try:
+                refusal = check_action_limits(form.form_token.data, form.phone_e164, form.email.data,
+                                              form.members.data if form.send_to_offices.data else [])
+                if refusal:
+                    raise ActionRejected(refusal.field, refusal.message)
                 action = submit_action(form.submission(campaign, demand, seat[0], seat[1], locale))
             except ActionRejected as exc:
                 form.reject(exc)

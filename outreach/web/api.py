@@ -7,6 +7,8 @@ from flask import Blueprint, current_app, jsonify, request
 from outreach.campaigns.services import public_campaign
 from outreach.campaigns.signing import signatures_by_bioguide, signing_status
 from outreach.congress.lookup import LookupFailed, LookupResult, find_representation
+from outreach.extensions import limiter
+from outreach.web.limits import lookup_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -16,6 +18,7 @@ def error_response(code: str, message, status: int):
 
 
 @bp.get("/lookup")
+@limiter.limit(lookup_limit)
 def lookup():
     campaign = None
     if request.args.get("campaign"):

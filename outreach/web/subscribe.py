@@ -9,14 +9,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from outreach.congress.lookup import LookupFailed, normalize_zip
-from outreach.extensions import limiter
 from outreach.sms.subscriptions import Place, place_for_zip, subscribe_from_web, unsubscribe_from_web, web_disclosure
+from outreach.web.antibot import ProtectedForm
+from outreach.web.limits import check_sender_limits
 from outreach.web.validators import us_mobile_e164
 
 bp = Blueprint("subscribe", __name__)
@@ -24,14 +24,14 @@ bp = Blueprint("subscribe", __name__)
 # Each language named in itself, as language pickers do.
 LANGUAGES = [SelectChoice("en", "English"), SelectChoice("es", "Español")]
 LANGUAGE_CODES = frozenset(choice.value for choice in LANGUAGES)
-POST_LIMIT = "20 per hour"
+# Per-address limits on these POSTs are set for the whole blueprint in outreach/web/limits.py.
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class PhoneForm(FlaskForm):
+class PhoneForm(ProtectedForm):
     phone = TelField(_l("Mobile phone number"), validators=[Length(max=30)], filters=[_strip],
                      render_kw={"maxlength": 30, "autocomplete": "tel", "inputmode": "tel"})
     phone_e164 = ""
@@ -70,7 +70,6 @@ def _locale() -> str:
 
 
 @bp.route("/subscribe", methods=["GET", "POST"])
-@limiter.limit(POST_LIMIT, methods=["POST"])
 def subscribe():
     form = SubscribeForm()
     if not form.is_submitted():
@@ -78,8 +77,11 @@ def subscribe():
     # Shown beside the box and stored as it was shown: the page's language, this deployment's name.
     disclosure = web_disclosure()
     if form.validate_on_submit():
-        subscribe_from_web(form.phone_e164, form.language.data, form.place, disclosure)
-        return redirect(url_for(".subscribed"), 303)
+        refusal = check_sender_limits(form.phone_e164, None)
+        if refusal is None:
+            subscribe_from_web(form.phone_e164, form.language.data, form.place, disclosure)
+            return redirect(url_for(".subscribed"), 303)
+        form.phone.errors = [*form.phone.errors, refusal.message]
     return _private(render_template("public/subscribe.html", form=form, disclosure=disclosure))
 
 
@@ -89,7 +91,6 @@ def subscribed():
 
 
 @bp.route("/unsubscribe", methods=["GET", "POST"])
-@limiter.limit(POST_LIMIT, methods=["POST"])
 def unsubscribe():
     form = PhoneForm()
     if form.validate_on_submit():

@@ -421,3 +421,36 @@ def test_reset_tokens_are_redacted_from_request_logs():
     assert "AbCdEfGh" not in drop_query_strings(line)
     line = '127.0.0.1 - - "POST /invite/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcde HTTP/1.1" 302 -'
     assert "AbCdEfGh" not in drop_query_strings(line)
+
+
+def test_a_burst_of_parallel_guesses_gets_no_more_than_the_limit_checked(app, organizer, monkeypatch):
+    import threading
+    import time
+
+    from outreach.extensions import db as _db
+
+    real_verify = services.verify_password
+    checked = []
+
+    def slow_verify(password_hash, password):
+        checked.append(1)
+        time.sleep(0.05)  # keeps the guesses in flight together, as a real burst would be
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(services, "verify_password", slow_verify)
+    email = organizer.email  # read here: the fixture's object belongs to this thread's session
+    results = []
+
+    def guess(number: int) -> None:
+        with app.app_context():
+            results.append(services.authenticate(email, f"guess {number}", f"192.0.2.{number}"))
+            _db.session.remove()
+
+    threads = [threading.Thread(target=guess, args=(number,)) for number in range(25)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 25 and not any(result.ok for result in results)
+    assert len(checked) <= app.config["LOGIN_MAX_FAILURES"]
+    assert sum(result.throttled for result in results) >= 25 - app.config["LOGIN_MAX_FAILURES"]

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from outreach.extensions import db
 from outreach.models import (
@@ -133,29 +133,45 @@ def prune_login_failures(now: datetime) -> int:
     return result.rowcount or 0
 
 
+def _over_limit(keys: list[str], now: datetime) -> bool:
+    since = now - _window(current_app.config)
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    for key in keys:
+        count = db.session.scalar(select(func.count()).select_from(LoginFailure)
+                                  .where(LoginFailure.key == key, LoginFailure.failed_at > since))
+        if count > limit:
+            return True
+    return False
+
+
 def authenticate(email: str, password: str, client_ip: str | None, *, now: datetime | None = None) -> LoginResult:
     """Check a login; throttled per account and per client address, and the same answer for unknown emails."""
     now = now or utcnow()
     keys = [account_key(email), ip_key(client_ip)]
     prune_login_failures(now)
-    retry_after = throttle_retry_after(keys, now)
-    if retry_after:
-        # Refused even with the right password; not counted again, so the lock ends when the window passes.
+    # The attempt is written (as a failure) and committed before it is checked, so parallel guesses each
+    # see the ones before them: a burst cannot get more than LOGIN_MAX_FAILURES password checks through.
+    attempt = [LoginFailure(key=key, failed_at=now) for key in keys]
+    db.session.add_all(attempt)
+    db.session.commit()
+    attempt_ids = [row.id for row in attempt]
+    if _over_limit(keys, now):
+        # Refused even with the right password. Not counted, so the lock ends when the window passes.
+        db.session.execute(delete(LoginFailure).where(LoginFailure.id.in_(attempt_ids)))
         db.session.commit()
-        return LoginResult(throttled=True, retry_after_minutes=retry_after)
+        return LoginResult(throttled=True, retry_after_minutes=max(1, throttle_retry_after(keys, now)))
     organizer = find_organizer(email)
     # Verified even for an unknown email (against a dummy hash), so timing does not tell who has an account.
     matches = verify_password(organizer.password_hash if organizer else None, password)
     if organizer is None or not matches or not organizer.enabled:
-        db.session.add_all([LoginFailure(key=key, failed_at=now) for key in keys])
-        db.session.commit()
-        return LoginResult()
+        return LoginResult()  # the attempt's rows stay: they are the failure's record
     if needs_rehash(organizer.password_hash):
         organizer.password_hash = hash_password(password)
     organizer.last_login_at = now
-    # A success clears the account's count (the owner got in), but not the address's: one valid account
-    # must not let an address go on guessing other people's passwords.
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
+    # A success clears the account's count (the owner got in), but not the address's earlier failures:
+    # one valid account must not let an address go on guessing other people's passwords.
+    db.session.execute(delete(LoginFailure).where(
+        (LoginFailure.key == keys[0]) | LoginFailure.id.in_(attempt_ids)))
     db.session.commit()
     return LoginResult(organizer=organizer)
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from outreach.campaigns import builtin
+from outreach.congress.roster import current_roster
 from outreach.extensions import db
 from outreach.models import (
     Audience,
@@ -20,6 +21,7 @@ from outreach.models import (
     Person,
     Signature,
 )
+from outreach.models.base import utcnow
 
 
 def live_campaigns() -> list[Campaign]:
@@ -30,11 +32,16 @@ def live_campaigns() -> list[Campaign]:
 
 def public_campaign(slug: str) -> Campaign | None:
     """Return a campaign the public may open (live or closed), with its letter and signatures."""
-    return db.session.scalar(
-        select(Campaign)
-        .where(Campaign.slug == slug, Campaign.status != CampaignStatus.DRAFT)
-        .options(selectinload(Campaign.demands),
-                 selectinload(Campaign.letter).selectinload(Letter.signatures)))
+    return viewable_campaign(slug, include_drafts=False)
+
+
+def viewable_campaign(slug: str, include_drafts: bool) -> Campaign | None:
+    """Return a campaign by slug; drafts only when the viewer is an organizer (include_drafts)."""
+    query = select(Campaign).where(Campaign.slug == slug)
+    if not include_drafts:
+        query = query.where(Campaign.status != CampaignStatus.DRAFT)
+    return db.session.scalar(query.options(selectinload(Campaign.demands),
+                                           selectinload(Campaign.letter).selectinload(Letter.signatures)))
 
 
 @dataclass(frozen=True)
@@ -74,8 +81,9 @@ def seed_builtin_campaign() -> SeedReport:
     campaign = db.session.scalar(select(Campaign).where(Campaign.slug == builtin.SLUG))
     if campaign is None:
         letter_values = {**builtin.LETTER, "eligible_chamber": Chamber(builtin.LETTER["eligible_chamber"])}
+        # Live from the start, so it gets the launch snapshot a published campaign gets (builder.publish).
         campaign = Campaign(slug=builtin.SLUG, status=CampaignStatus.LIVE, letter=Letter(**letter_values),
-                            **builtin.CAMPAIGN)
+                            launched_at=utcnow(), launch_roster=current_roster(), **builtin.CAMPAIGN)
         db.session.add(campaign)
         report.created_campaign = True
     existing_demands = {d.slug: d for d in campaign.demands}

@@ -454,3 +454,18 @@ def test_a_burst_of_parallel_guesses_gets_no_more_than_the_limit_checked(app, or
     assert len(results) == 25 and not any(result.ok for result in results)
     assert len(checked) <= app.config["LOGIN_MAX_FAILURES"]
     assert sum(result.throttled for result in results) >= 25 - app.config["LOGIN_MAX_FAILURES"]
+
+
+def test_the_login_form_has_the_bot_traps(app, client, organizer, db):
+    app.config["FORM_MIN_SECONDS"] = 3
+    too_fast = login(client, organizer.email, ORGANIZER_PASSWORD)
+    assert too_fast.status_code == 200
+    assert 'class="error form-error"' in too_fast.get_data(as_text=True)
+    assert not is_logged_in(client)
+    app.config["FORM_MIN_SECONDS"] = 0
+    honeypot = submit(client, "/login", {"email": organizer.email, "password": ORGANIZER_PASSWORD,
+                                         "website": "http://spam.example"})
+    assert 'class="error form-error"' in honeypot.get_data(as_text=True)
+    assert not is_logged_in(client)
+    # Refused before the password was looked at: nothing counted against the account.
+    assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 0

@@ -64,7 +64,7 @@ def other_campaign_action(db, campaign):
 def test_actions_per_utc_day_with_zero_days(db, campaign, four_actions, other_campaign_action):
     if db.engine.dialect.name == "postgresql":
         # A session in Chicago must still get UTC days: 23:59 UTC on the 1st is the 1st, not the evening before.
-        db.session.execute(text("SET TIME ZONE 'America/Chicago'"))
+        db.session.execute(text("SET LOCAL TIME ZONE 'America/Chicago'"))
     series, overflow = reports.actions_by_day(campaign.id)
     assert series == [(date(2026, 3, 1), 2), (date(2026, 3, 2), 0), (date(2026, 3, 3), 2)]
     assert overflow == 0

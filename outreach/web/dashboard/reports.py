@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from flask import Flask, Response, abort, current_app, render_template
 
 from outreach.campaigns import charts
-from outreach.campaigns.reports import campaign_report as build_report
 from outreach.campaigns.reports import EXPORT_COLUMNS, data_freshness, export_batch
+from outreach.campaigns.reports import campaign_report as build_report
 from outreach.extensions import db
 from outreach.models import Campaign, CampaignStatus, DeliveryState
 from outreach.models.base import utcnow
@@ -42,8 +42,7 @@ def campaign_export(campaign_id: int):
     filename = re.sub(r"[^a-z0-9-]+", "-", campaign.slug.lower()).strip("-") or f"campaign-{campaign.id}"
     return Response(
         _csv_lines(current_app._get_current_object(), campaign.id), mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}-actions.csv"',
-                 "X-Content-Type-Options": "nosniff"})
+        headers={"Content-Disposition": f'attachment; filename="{filename}-actions.csv"'})
 
 
 def _csv_lines(app: Flask, campaign_id: int) -> Iterator[str]:

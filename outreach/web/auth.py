@@ -68,11 +68,10 @@ def login():
             return redirect(destination)
         if result.throttled:
             status = 429
-            form.password.errors.append(
-                f"Too many failed attempts. Try again in {result.retry_after_minutes} minutes, "
-                "or reset your password.")
+            minutes = result.retry_after_minutes
+            form.password.errors.append(f"Too many failed attempts. Try again in {minutes} minute"
+                                        f"{'' if minutes == 1 else 's'}, or reset your password.")
         else:
-            status = 200
             form.password.errors.append(INVALID_LOGIN)
     return render_template("auth/login.html", form=form), status
 

@@ -129,3 +129,17 @@ def test_data_status_page(dashboard_client, synced):
 def test_data_status_before_any_sync(dashboard_client, db):
     assert db.session.query(DataSync).count() == 0
     assert "never been synced" in page(dashboard_client, "/dashboard/data").text_content()
+
+
+def test_old_data_gets_a_notice(dashboard_client, db, synced):
+    from datetime import timedelta
+
+    from outreach.models.base import utcnow
+
+    doc = page(dashboard_client, "/dashboard/data")
+    assert not doc.xpath("//*[contains(@class, 'stale')]") and "less than an hour ago" in doc.text_content()
+    last = db.session.query(DataSync).one()
+    last.synced_at = utcnow() - timedelta(days=10)
+    db.session.commit()
+    doc = page(dashboard_client, "/dashboard/data")
+    assert "last synced 10 days ago" in doc.xpath("//*[contains(@class, 'stale')]")[0].text_content()

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import Date, case, cast, func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -22,6 +22,8 @@ from outreach.extensions import db
 from outreach.models import Action, Campaign, Delivery, DeliveryKind, DeliveryState, Demand, Medium, Person
 from outreach.models.base import as_utc
 
+# Data older than this gets a notice on the report and data pages: sync normally runs daily.
+STALE_AFTER_HOURS = 48
 # The longest stretch of days the daily series covers; actions before it are counted apart (days_before_range).
 MAX_DAYS = 366
 
@@ -178,7 +180,7 @@ def signer_split(members: list[MemberCount], campaign_id: int) -> SignerSplit:
     signer_ids = [m.bioguide_id for m in members if m.signed]
     reached = {True: 0, False: 0}
     if members:
-        is_signer = db.case((Delivery.recipient_key.in_(signer_ids), 1), else_=0)
+        is_signer = case((Delivery.recipient_key.in_(signer_ids), 1), else_=0)
         reached_signer = func.max(is_signer).label("signer")
         reached_other = func.max(1 - is_signer).label("other")
         per_action = (select(Delivery.action_id, reached_signer, reached_other)
@@ -254,6 +256,7 @@ class RosterChange:
 @dataclass(frozen=True)
 class Freshness:
     synced_at: datetime | None
+    age_hours: float | None
     source: str | None
     source_date: datetime | None
     congress: int | None
@@ -262,6 +265,21 @@ class Freshness:
     counts: dict
     has_launch_roster: bool
     changes: list[RosterChange]
+
+    @property
+    def stale(self) -> bool:
+        return self.age_hours is not None and self.age_hours > STALE_AFTER_HOURS
+
+    @property
+    def age_text(self) -> str:
+        if self.age_hours is None:
+            return ""
+        if self.age_hours < 1:
+            return "less than an hour ago"
+        if self.age_hours < 48:
+            hours = int(self.age_hours)
+            return f"{hours} hour{'' if hours == 1 else 's'} ago"
+        return f"{int(self.age_hours // 24)} days ago"
 
 
 def data_freshness(campaign: Campaign | None = None) -> Freshness:
@@ -277,7 +295,8 @@ def data_freshness(campaign: Campaign | None = None) -> Freshness:
         seat_changes: list[SeatChange] = roster_changes(campaign.launch_roster, current_roster())
         changes = _named_changes(campaign.id, seat_changes)
     return Freshness(
-        synced_at=last.synced_at if last else None, source=last.source if last else None,
+        synced_at=last.synced_at if last else None, age_hours=last.age_hours() if last else None,
+        source=last.source if last else None,
         source_date=last.source_date if last else None, congress=last.congress if last else None,
         vacancies=vacancies, warnings=list(last.warnings or []) if last else [], counts=counts,
         has_launch_roster=has_roster, changes=changes)

@@ -56,6 +56,7 @@ from outreach.sms.subscriptions import (
     zip_saved_text,
     zip_unknown_text,
 )
+from outreach.web.validators import sms_allowed_e164
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +202,11 @@ def _twilio_handled(kind: str, phone: str, text: InboundText, subscriber: Subscr
 
 def _keyword_join(phone: str, text: InboundText, found: Classified, subscriber: Subscriber | None,
                   confirm: bool) -> str:
+    if not sms_allowed_e164(phone):
+        # SMS pumping: texts to some countries cost a lot and earn fraudsters a share, so a JOIN from a number
+        # outside SMS_ALLOWED_COUNTRY_CODES subscribes nothing and gets no confirmation; organizers see it.
+        _to_inbox(phone, text, subscriber)
+        return "join refused: country not allowed"
     locale = found.locale or (subscriber.locale if subscriber else "en")
     consent = Consent(Source.KEYWORD, None, KEYWORD_DISCLOSURE_VERSION, source_detail=_clean(text.body))
     result = join(phone, locale, consent, confirm=confirm)

@@ -102,7 +102,7 @@ class ProtectedForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.form_stamp.data:
+        if self.form_stamp.raw_data is None:  # being served, not posted back: stamp the time
             self.form_stamp.data = new_stamp(self._antibot_name())
 
     def _antibot_name(self) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from http.cookies import SimpleCookie
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +12,7 @@ from outreach.models import Delivery, DeliveryKind, LoginFailure, Medium, Organi
 from outreach.models.base import utcnow
 from outreach.organizers import services
 from outreach.organizers.passwords import hash_password, verify_password
+from outreach.web.auth import INVALID_LOGIN
 from tests.conftest import ORGANIZER_PASSWORD, csrf_token, log_in
 
 IP = "203.0.113.7"
@@ -87,14 +87,8 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, organizer)
     unknown = login(client, "nobody@example.org", "not the password at all")
     assert wrong.status_code == unknown.status_code == 200
     assert errors(wrong.get_data(as_text=True)) == errors(unknown.get_data(as_text=True))
-    assert errors(wrong.get_data(as_text=True)) == [("password", services_invalid_message())]
+    assert errors(wrong.get_data(as_text=True)) == [("password", INVALID_LOGIN)]
     assert not is_logged_in(client)
-
-
-def services_invalid_message() -> str:
-    from outreach.web.auth import INVALID_LOGIN
-
-    return INVALID_LOGIN
 
 
 def test_empty_fields_get_errors_next_to_them(client):
@@ -159,7 +153,7 @@ def test_a_disabled_organizer_cannot_log_in(client, organizer, db):
     db.session.commit()
     response = login(client, organizer.email, ORGANIZER_PASSWORD)
     assert response.status_code == 200
-    assert errors(response.get_data(as_text=True)) == [("password", services_invalid_message())]
+    assert errors(response.get_data(as_text=True)) == [("password", INVALID_LOGIN)]
 
 
 def test_an_old_hash_is_replaced_on_login(app, organizer, db):

@@ -463,3 +463,23 @@ def test_the_login_form_has_the_bot_traps(app, client, organizer, db):
     assert not is_logged_in(client)
     # Refused before the password was looked at: nothing counted against the account.
     assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 0
+
+
+def test_logs_name_no_email_address_and_no_link_token(client, organizer, db, caplog):
+    caplog.set_level("DEBUG")
+    login(client, organizer.email, "wrong password guess")
+    login(client, organizer.email, ORGANIZER_PASSWORD)
+    submit(client, "/forgot", {"email": organizer.email})
+    submit(client, "/forgot", {"email": "nobody@example.org"})
+    raw = _link_path(_reset_deliveries(db)[0]).rsplit("/", 1)[1]
+    assert f"organizer {organizer.id} logged in" in caplog.text
+    assert organizer.email not in caplog.text and "nobody@example.org" not in caplog.text
+    assert raw not in caplog.text
+
+
+def test_an_invited_organizer_who_lost_the_invitation_can_ask_for_a_reset(app, admin, db):
+    invited = services.invite(admin, "late@example.org", "Late", services.OrganizerRole.ORGANIZER)
+    assert services.request_password_reset("LATE@example.org") is True
+    raw = _reset_deliveries(db)[-1].body.split("/reset/", 1)[1].split()[0]
+    services.reset_password_with_token(raw, NEW_PASSWORD)
+    assert services.authenticate("late@example.org", NEW_PASSWORD, IP).organizer.id == invited.id

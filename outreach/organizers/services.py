@@ -7,6 +7,7 @@ move the clock instead of sleeping.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +30,9 @@ from outreach.models import (
 from outreach.models.base import as_utc, utcnow
 from outreach.models.organizers import new_session_token
 from outreach.organizers.passwords import hash_password, needs_rehash, password_problem, verify_password
+
+# Organizers are named by id in logs, never by email address (DESIGN convention 9).
+log = logging.getLogger(__name__)
 
 
 class AccountError(ValueError):
@@ -159,6 +163,7 @@ def authenticate(email: str, password: str, client_ip: str | None, *, now: datet
         # Refused even with the right password. Not counted, so the lock ends when the window passes.
         db.session.execute(delete(LoginFailure).where(LoginFailure.id.in_(attempt_ids)))
         db.session.commit()
+        log.warning("login refused by the throttle (too many failures for the account or the address)")
         return LoginResult(throttled=True, retry_after_minutes=max(1, throttle_retry_after(keys, now)))
     organizer = find_organizer(email)
     # Verified even for an unknown email (against a dummy hash), so timing does not tell who has an account.
@@ -173,6 +178,7 @@ def authenticate(email: str, password: str, client_ip: str | None, *, now: datet
     db.session.execute(delete(LoginFailure).where(
         (LoginFailure.key == keys[0]) | LoginFailure.id.in_(attempt_ids)))
     db.session.commit()
+    log.info("organizer %d logged in", organizer.id)
     return LoginResult(organizer=organizer)
 
 
@@ -262,7 +268,9 @@ def request_password_reset(email: str, *, now: datetime | None = None) -> bool:
     """
     now = now or utcnow()
     organizer = find_organizer(email)
-    if organizer is None or not organizer.enabled or organizer.password_hash is None:
+    # An invited organizer who lost the invitation may use this too: the link proves the mailbox either way.
+    if organizer is None or not organizer.enabled:
+        log.info("password reset asked for an address with no enabled account")
         return False
     raw = _issue_token(organizer, TokenPurpose.PASSWORD_RESET, now)
     hours = current_app.config["PASSWORD_LINK_HOURS"]
@@ -273,6 +281,7 @@ def request_password_reset(email: str, *, now: datetime | None = None) -> bool:
             f"If you did not ask for this, ignore this email: your password stays the same.\n")
     _queue_email(organizer, f"Reset your {org} password", body, now)
     db.session.commit()
+    log.info("password reset link queued for organizer %d", organizer.id)
     return True
 
 

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from outreach.delivery.channels.base import (
@@ -21,6 +21,8 @@ from outreach.delivery.states import FINAL, may_advance
 from outreach.extensions import db
 from outreach.models import (
     Action,
+    Alert,
+    AlertStatus,
     Campaign,
     Delivery,
     DeliveryKind,
@@ -31,6 +33,7 @@ from outreach.models import (
     Organizer,
     ProviderEvent,
     Subscriber,
+    SubscriberStatus,
     Suppression,
     Target,
     WorkerHeartbeat,
@@ -115,8 +118,11 @@ def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
 def claim_due(limit: int, now: datetime | None = None, lease: timedelta = timedelta(seconds=60)) -> list[int]:
     """Mark up to `limit` due pending deliveries as sending and commit; return their ids."""
     now = now or utcnow()
+    # A paused alert's texts stay where they are: not claimed at all until it is resumed.
+    paused = select(Alert.id).where(Alert.status == AlertStatus.PAUSED)
     query = (select(Delivery.id)
-             .where(Delivery.state == DeliveryState.PENDING, Delivery.not_before <= now)
+             .where(Delivery.state == DeliveryState.PENDING, Delivery.not_before <= now,
+                    or_(Delivery.alert_id.is_(None), Delivery.alert_id.not_in(paused)))
              .order_by(Delivery.not_before, Delivery.id)
              .limit(limit))
     if db.engine.dialect.name == "postgresql":
@@ -199,8 +205,12 @@ def _cwc_envelope(delivery: Delivery, action: Action, campaign: Campaign | None)
         delivery_date=as_utc(delivery.created_at).date())
 
 
-def dispatch(delivery_id: int, channels: Mapping[Medium, Channel], config) -> DeliveryState | None:
-    """Send one claimed delivery and record the outcome; the row was committed as sending beforehand."""
+def dispatch(delivery_id: int, channels: Mapping[Medium, Channel], config,
+             now: datetime | None = None) -> DeliveryState | None:
+    """Send one claimed delivery and record the outcome; the row was committed as sending beforehand.
+
+    `now` is the clock the alert rules (expiry, quiet hours, daily cap) read; tests pass a frozen one.
+    """
     delivery = db.session.get(Delivery, delivery_id)
     if delivery is None or delivery.state is not DeliveryState.SENDING:
         db.session.rollback()
@@ -208,15 +218,29 @@ def dispatch(delivery_id: int, channels: Mapping[Medium, Channel], config) -> De
     message = outgoing_message(delivery, config)
     if message is None:
         return _settle(delivery_id, DeliveryState.SKIPPED, skip_reason="no address to send to")
+    if delivery.kind is DeliveryKind.ALERT_SMS and delivery.alert_id is not None:
+        held = _alert_gate(delivery, now or utcnow(), config)
+        if held is not None:
+            return held
     if delivery.kind not in SENT_DESPITE_SUPPRESSION and is_suppressed(delivery.medium, message.to):
         return _settle(delivery_id, DeliveryState.SKIPPED, skip_reason="opted out")
-    channel = channels.get(delivery.medium)
+    medium = delivery.medium
+    channel = channels.get(medium)
     if channel is None:
-        return _settle(delivery_id, DeliveryState.FAILED, error=f"no channel for {delivery.medium.value}")
+        return _settle(delivery_id, DeliveryState.FAILED, error=f"no channel for {medium.value}")
     db.session.rollback()  # no transaction is held open across the provider call
+    if medium is Medium.SMS and channel.name != "console":
+        from outreach.delivery.ratelimit import take_slot
+
+        take_slot(float(config["SMS_MAX_PER_SECOND"]))
+        # Waiting for a slot took time: if our lease ran out meanwhile, another worker may already treat the
+        # row as unknown and reconcile it, so it is sent only when it is still ours, with a fresh lease.
+        if not _renew_lease(delivery_id, config):
+            log.info("delivery %s: lease lost while waiting for a send slot; not sent", delivery_id)
+            return None
     result = channel.send(message)
     if result.opt_out:
-        _record_opt_out(delivery.medium, message.to, result.error or "opted out")
+        _record_opt_out(medium, message.to, result.error or "opted out")
     if result.outcome is Outcome.ACCEPTED:
         return _settle(delivery_id, DeliveryState.SENT, provider=channel.name, provider_id=result.provider_id)
     if result.outcome is Outcome.RETRY:
@@ -227,6 +251,87 @@ def dispatch(delivery_id: int, channels: Mapping[Medium, Channel], config) -> De
         return _settle(delivery_id, DeliveryState.UNKNOWN, provider=channel.name, error=result.error,
                        not_before=utcnow() + timedelta(seconds=config["RECONCILE_AFTER_SECONDS"]))
     return _settle(delivery_id, DeliveryState.FAILED, provider=channel.name, error=result.error)
+
+
+def _renew_lease(delivery_id: int, config) -> bool:
+    now = utcnow()
+    result = db.session.execute(
+        update(Delivery).where(Delivery.id == delivery_id, Delivery.state == DeliveryState.SENDING)
+        .values(lease_until=now + timedelta(seconds=config["DELIVERY_LEASE_SECONDS"]), updated_at=now))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+# --- action alerts: the rules checked at send time --------------------------------------------------
+
+DAY = timedelta(hours=24)
+# A text of another alert to the same subscriber that is being sent right now: look again this much later.
+IN_FLIGHT_RECHECK = timedelta(seconds=30)
+
+
+def _alert_gate(delivery: Delivery, now: datetime, config) -> DeliveryState | None:
+    """Apply an alert's rules to one of its texts; return the state it was put in, or None to send it now.
+
+    In this order: paused (back to the queue), cancelled, expired, opted out, quiet hours, the daily cap.
+    Checked here, right before the send, so a pause, a cancel or a STOP that arrives mid-blast holds.
+    """
+    alert = db.session.get(Alert, delivery.alert_id)
+    if alert is None or alert.status is AlertStatus.CANCELLED:
+        return _settle(delivery.id, DeliveryState.SKIPPED, skip_reason="alert cancelled")
+    if alert.status is AlertStatus.PAUSED:
+        return _defer(delivery.id, as_utc(delivery.not_before))
+    expires_at = as_utc(alert.expires_at) if alert.expires_at else None
+    if expires_at is not None and now >= expires_at:
+        return _settle(delivery.id, DeliveryState.SKIPPED, skip_reason="alert expired")
+    subscriber = db.session.get(Subscriber, delivery.subscriber_id) if delivery.subscriber_id else None
+    if subscriber is None or subscriber.status is not SubscriberStatus.ACTIVE or is_suppressed(Medium.SMS,
+                                                                                                 subscriber.phone):
+        return _settle(delivery.id, DeliveryState.SKIPPED, skip_reason="opted out")
+
+    from outreach.delivery.quiet_hours import next_allowed
+
+    allowed_at = next_allowed(now, subscriber.state, config["QUIET_HOURS_START"], config["QUIET_HOURS_END"])
+    if allowed_at > now:
+        if expires_at is not None and allowed_at >= expires_at:
+            return _settle(delivery.id, DeliveryState.SKIPPED, skip_reason="alert expired")
+        return _defer(delivery.id, allowed_at)
+
+    free_at = _daily_cap_frees_at(delivery, now, config["ALERT_MAX_PER_DAY"])
+    if free_at is not None:
+        if expires_at is not None and free_at >= expires_at:
+            return _settle(delivery.id, DeliveryState.SKIPPED, skip_reason="daily alert limit")
+        return _defer(delivery.id, free_at)
+    return None
+
+
+def _daily_cap_frees_at(delivery: Delivery, now: datetime, max_per_day: int) -> datetime | None:
+    """Return when this subscriber may get another alert if the 24-hour cap is reached now, else None."""
+    rows = db.session.execute(
+        select(Delivery.id, Delivery.sent_at, Delivery.state).where(
+            Delivery.subscriber_id == delivery.subscriber_id, Delivery.kind == DeliveryKind.ALERT_SMS,
+            Delivery.alert_id.is_not(None), Delivery.id != delivery.id,
+            or_(Delivery.sent_at > now - DAY,
+                # Another alert's text to the same person in the middle of its send counts too; of two such,
+                # the older row goes first, so they cannot both slip under the cap.
+                Delivery.state.in_((DeliveryState.SENDING, DeliveryState.UNKNOWN)) & (Delivery.id < delivery.id)))
+    ).all()
+    sent = sorted(as_utc(row.sent_at) for row in rows if row.sent_at is not None and as_utc(row.sent_at) > now - DAY)
+    if len(rows) < max_per_day:
+        return None
+    if len(sent) >= max_per_day:
+        return sent[len(sent) - max_per_day] + DAY
+    return now + IN_FLIGHT_RECHECK
+
+
+def _defer(delivery_id: int, not_before: datetime) -> DeliveryState | None:
+    """Put a claimed text back in the queue until `not_before`; the claim's attempt does not count."""
+    now = utcnow()
+    result = db.session.execute(
+        update(Delivery).where(Delivery.id == delivery_id, Delivery.state == DeliveryState.SENDING)
+        .values(state=DeliveryState.PENDING, not_before=not_before, lease_until=None, updated_at=now,
+                attempts=case((Delivery.attempts > 0, Delivery.attempts - 1), else_=0)))
+    db.session.commit()
+    return DeliveryState.PENDING if result.rowcount else None
 
 
 def _record_opt_out(medium: Medium, address: str, reason: str) -> None:

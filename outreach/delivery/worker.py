@@ -7,7 +7,7 @@ import os
 import socket
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask
 
@@ -25,18 +25,26 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10000}"
 
 
-def run_once(app: Flask, batch: int = 10) -> int:
-    """Do one round of work; return how many deliveries were claimed."""
+def run_once(app: Flask, batch: int = 10, now: datetime | None = None) -> int:
+    """Do one round of work; return how many deliveries were claimed.
+
+    `now` freezes the clock that scheduling, claims and the alert rules read (tests only); None is the real one.
+    """
+    from outreach.sms import alerts
+
     channels = app.extensions["outreach.channels"]
     outbox.expire_leases()
     outbox.reconcile_unknown(channels, app.config)
-    claimed = outbox.claim_due(batch, lease=timedelta(seconds=app.config["DELIVERY_LEASE_SECONDS"]))
+    # Scheduled alerts whose time has come are fanned out here, each by exactly one worker.
+    alerts.fan_out_due(now)
+    claimed = outbox.claim_due(batch, now=now, lease=timedelta(seconds=app.config["DELIVERY_LEASE_SECONDS"]))
     for delivery_id in claimed:
         try:
-            outbox.dispatch(delivery_id, channels, app.config)
+            outbox.dispatch(delivery_id, channels, app.config, now=now)
         except Exception:  # one bad row must not stop the queue; it stays sending and its lease expires
             db.session.rollback()
             log.exception("delivery %s: unexpected error while sending", delivery_id)
+    alerts.finish_done()
     return len(claimed)
 
 

@@ -34,6 +34,12 @@ def people(db, synced):
     add_rep(db, "B001292", "Donald", "Beyer", "VA", 8, middle="S.", suffix="Jr.")
     add_rep(db, "W000797", "Debbie", "Wasserman Schultz", "FL", 23)
     add_rep(db, "O000172", "Alexandria", "Ocasio-Cortez", "NY", 14)
+    # Casar's real first House term began in 2023; this 2021 term is invented so the name can be tested here.
+    casar = Person(bioguide_id="C001131", first_name="Gregorio", middle_name="Eduardo", last_name="Casar",
+                   official_full="Greg Casar")
+    casar.terms.append(Term(chamber=Chamber.HOUSE, state="TX", district=35, start=date(2021, 1, 3),
+                            end=date(2023, 1, 3)))
+    db.session.add(casar)
     # Left before the letter: must not be a candidate.
     add_rep(db, "F000462", "Lois", "Frankel", "FL", 21, end=date(2021, 1, 3))
     db.session.commit()
@@ -86,6 +92,7 @@ def test_fold_strips_accents_case_and_punctuation():
     ("Debbie Wasserman Schultz", "W000797"),
     ("Debbie Wasserman-Schultz", "W000797"),        # hyphen for a space
     ("Alexandria Ocasio Cortez", "O000172"),        # space for a hyphen
+    ("Greg Casar", "C001131"),                      # first name as in official_full (Gregorio)
 ])
 def test_names_match_without_help(letter, printed, expected):
     result = one(letter, printed)

@@ -214,6 +214,9 @@ def _names_of(person: Person, term: Term) -> Eligible:
     given |= {part for part in fold(person.first_name).split()}
     if len(middle) > 1:
         given.add(middle.split()[0])  # people who go by their middle name
+    official = fold(person.official_full or "").split()
+    if official and len(official[0]) > 1:
+        given.add(official[0])  # the name they use officially: "Greg" Casar (Gregorio), "Val" Hoyle (Valerie)
     return Eligible(person, term, frozenset(s for s in surnames if s), frozenset(_expand({g for g in given if g})))
 
 

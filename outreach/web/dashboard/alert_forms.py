@@ -1,0 +1,126 @@
+"""Forms of the alert composer and its buttons (English-only, like the dashboard)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from outreach.campaigns.signing import SigningStatus
+from outreach.delivery.quiet_hours import STATE_ZONES
+from outreach.models import Alert, Campaign, SegmentKind
+from outreach.models.base import as_utc
+from outreach.sms.alerts import AlertInput
+from outreach.sms.segments import Segment
+
+SEGMENT_CHOICES = [
+    (SegmentKind.EVERYONE.value, "Everyone subscribed"),
+    (SegmentKind.STATE.value, "One state"),
+    (SegmentKind.DISTRICT.value, "One congressional district"),
+    (SegmentKind.SIGNING_STATUS.value, "By their Representative's signing status"),
+]
+STATUS_CHOICES = [
+    (SigningStatus.SIGNED.value, "Signed the letter"),
+    (SigningStatus.NOT_LISTED.value, "Not on the signer list"),
+    (SigningStatus.NOT_ELIGIBLE.value, "Not eligible (other chamber)"),
+    (SigningStatus.NOT_IN_OFFICE.value, "Not in office on the letter's date"),
+]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # The form's times are UTC (the label says so): organizers may be anywhere, subscribers everywhere.
+    return value.replace(tzinfo=timezone.utc) if value else None
+
+
+class AlertForm(FlaskForm):
+    name = StringField("Name (for organizers only)", validators=[DataRequired(), Length(max=200)])
+    body_en = TextAreaField("Text in English", validators=[DataRequired(), Length(max=1600)], render_kw={"rows": 4})
+    body_es = TextAreaField("Text in Spanish (optional; Spanish speakers get English without it)",
+                            validators=[Optional(), Length(max=1600)], render_kw={"rows": 4})
+    link = SelectField("Link to an action page", choices=[], validate_choice=False)
+    segment_kind = SelectField("Send to", choices=SEGMENT_CHOICES, default=SegmentKind.EVERYONE.value)
+    segment_state = SelectField("State", choices=[("", "—")] + [(s, s) for s in sorted(STATE_ZONES)],
+                                validators=[Optional()])
+    segment_district = IntegerField("District (0 for at-large)", validators=[Optional(), NumberRange(min=0, max=60)])
+    segment_campaign = SelectField("Campaign (for signing status)", choices=[], validate_choice=False)
+    segment_statuses = MultiCheckboxField("Their Representative", choices=STATUS_CHOICES)
+    send_at = DateTimeLocalField("Send at (UTC; empty: when you press Send)", validators=[Optional()])
+    expires_at = DateTimeLocalField("Expires at (UTC; empty: 24 hours after sending)", validators=[Optional()])
+    count = SubmitField("Count recipients")
+    check = SubmitField("Preview")
+    save = SubmitField("Save draft")
+
+    def set_choices(self, campaigns: list[Campaign]) -> None:
+        """Offer the campaigns and their demands as link targets and signing-status segments."""
+        self.link.choices = [("", "No link")] + [
+            (f"{c.id}:{d.id}", f"{c.title} — {d.title}") for c in campaigns for d in c.demands] + [
+            (f"{c.id}:", f"{c.title} (campaign page)") for c in campaigns]
+        self.segment_campaign.choices = [("", "—")] + [(str(c.id), c.title) for c in campaigns]
+
+    def link_ids(self) -> tuple[int | None, int | None]:
+        """Return (campaign id, demand id) of the chosen link."""
+        campaign, _, demand = (self.link.data or "").partition(":")
+        return (int(campaign) if campaign.isdigit() else None, int(demand) if demand.isdigit() else None)
+
+    def segment(self) -> Segment:
+        """Return the chosen segment."""
+        kind = SegmentKind(self.segment_kind.data or SegmentKind.EVERYONE.value)
+        campaign = self.segment_campaign.data
+        return Segment(kind, state=self.segment_state.data or None, district=self.segment_district.data,
+                       campaign_id=int(campaign) if campaign and campaign.isdigit() else None,
+                       statuses=tuple(self.segment_statuses.data or ()))
+
+    def bodies(self) -> dict[str, str]:
+        """Return the texts by language."""
+        return {"en": self.body_en.data or "", "es": self.body_es.data or ""}
+
+    def values(self) -> AlertInput:
+        """Return the service's view of the form."""
+        campaign_id, demand_id = self.link_ids()
+        return AlertInput(name=self.name.data or "", bodies=self.bodies(), segment=self.segment(),
+                          campaign_id=campaign_id, demand_id=demand_id, send_at=_utc(self.send_at.data),
+                          expires_at=_utc(self.expires_at.data))
+
+    def fill_from(self, alert: Alert) -> None:
+        """Show an alert's stored values."""
+        self.name.data = alert.name
+        self.body_en.data = alert.bodies.get("en", "")
+        self.body_es.data = alert.bodies.get("es", "")
+        self.link.data = f"{alert.campaign_id}:{alert.demand_id or ''}" if alert.campaign_id else ""
+        self.segment_kind.data = alert.segment_kind.value
+        self.segment_state.data = alert.segment_state or ""
+        self.segment_district.data = alert.segment_district
+        self.segment_campaign.data = str(alert.segment_campaign_id or "")
+        self.segment_statuses.data = list(alert.segment_statuses or [])
+        self.send_at.data = as_utc(alert.send_at).replace(tzinfo=None) if alert.send_at else None
+        self.expires_at.data = as_utc(alert.expires_at).replace(tzinfo=None) if alert.expires_at else None
+
+
+class SendForm(FlaskForm):
+    """Send now, or at a time."""
+
+    send_at = DateTimeLocalField("Or schedule for (UTC)", validators=[Optional()])
+    send = SubmitField("Send")
+
+    def when(self) -> datetime | None:
+        return _utc(self.send_at.data)
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs its CSRF token (test send, pause, resume, cancel)."""

@@ -192,3 +192,84 @@ def test_status_page_tokens_never_reach_request_logs():
     line = '127.0.0.1 - - "GET /a/ZXWGNcxb-OZR8IgkKQMShimivMU1W7_A HTTP/1.1" 200 -'
     assert drop_query_strings(line) == '127.0.0.1 - - "GET /a/… HTTP/1.1" 200 -'
     assert drop_query_strings('"POST /a/ZXWGNcxb-OZR8IgkKQMS/delete HTTP/1.1"') == '"POST /a/…/delete HTTP/1.1"'
+
+
+# --- a full run: actions, texts, subscriptions, refusals and the worker ------------------------------
+
+PHONE_FORMS = ["+13125550123", "3125550123", "312-555-0123", "(312) 555-0123", "312.555.0123", "5550123",
+               "+13125550188", "3125550188", "5550188", "+447700900123", "7700900123"]
+EMAILS = ["ana.quintero@example.org", "ana.quintero", "quintero@", "someone.else@example.org"]
+STREET_PARTS = ["1234 Chicago Ave", "Chicago Ave"]
+PERSONAL_PATTERNS = [re.compile(r"\+1\d{10}"), re.compile(r"\(\d{3}\)\s?\d{3}-\d{4}"),
+                     re.compile(r"\b\d{3}[-.]\d{3}[-.]\d{4}\b")]
+
+
+def assert_no_contact_details(records) -> None:
+    leaks = []
+    for name, text in record_texts(records):
+        lowered = text.lower()
+        for piece in PHONE_FORMS + EMAILS + STREET_PARTS:
+            if any(form.lower() in lowered for form in forms_of(piece)):
+                leaks.append((name, piece, text))
+        for pattern in PERSONAL_PATTERNS:
+            if pattern.search(text):
+                leaks.append((name, pattern.pattern, text))
+    assert not leaks, "contact details in logs:\n" + "\n".join(f"  [{n}] {p!r}: {t}" for n, p, t in leaks)
+
+
+def test_contact_detail_checker_catches_a_planted_leak(caplog):
+    caplog.set_level(logging.DEBUG)
+    for line in ("sent to +13125550123", "reply to ana.quintero@example.org", "lives at 1234 Chicago Ave"):
+        caplog.clear()
+        logging.getLogger("outreach.test").info(line)
+        with pytest.raises(AssertionError):
+            assert_no_contact_details(caplog.records)
+
+
+@pytest.fixture
+def full_run_config(app_config, fake_twilio, fake_sendgrid):
+    from tests.test_sms_keywords import PUBLIC_BASE_URL
+
+    app_config.update({**fake_twilio.env(), "TWILIO_TIMEOUT": 2, "SENDGRID_API_KEY": fake_sendgrid.api_key,
+                       "SENDGRID_API_HOST": fake_sendgrid.host, "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+                       "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+                       "RATE_LIMIT_PER_IP": "40/hour", "RATE_LIMIT_PER_PHONE": "1/hour",
+                       "RATE_LIMIT_PER_EMAIL": "1/hour", "RATE_LIMIT_PER_OFFICE": "100/hour"})
+    return app_config
+
+
+def test_a_full_run_logs_no_phone_number_email_or_street(full_run_config, client, synced, db, caplog,
+                                                          fake_twilio, fake_sendgrid):
+    from outreach.delivery.worker import run_once
+    from tests.test_action_form import filled, send, status_token
+    from tests.test_sms_keywords import ok, sms
+
+    caplog.set_level(logging.DEBUG)
+    # An action to the offices with a texted script and SMS alerts; then the same person again (refused).
+    html, response = send(client, script=True, sms_opt_in=True)
+    token = status_token(response)
+    again = client.post(ACTION + "/write", data={**filled(html, script=True), "form_token": "x" * 32})
+    assert "Too many messages from this number" in again.get_data(as_text=True)
+    # A bot fills the honeypot; a second number subscribes and leaves; a non-U.S. number texts JOIN.
+    page = client.get("/subscribe").get_data(as_text=True)
+    form = {"csrf_token": csrf_token(page), "phone": "(312) 555-0188", "language": "en", "consent": "y"}
+    assert client.post("/subscribe", data={**form, "website": "spam"}).status_code == 200
+    assert client.post("/subscribe", data=form).status_code == 303
+    page = client.get("/unsubscribe").get_data(as_text=True)
+    assert client.post("/unsubscribe", data={"csrf_token": csrf_token(page), "phone": "312.555.0188"}).status_code == 303
+    ok(sms(client, "JOIN", phone="+447700900123"))
+    ok(sms(client, "STOP", phone="+13125550123"))
+    # The status page, and a flood of lookups cut by the per-address limit.
+    assert client.get(f"/a/{token}").status_code == 200
+    statuses = [client.post(ACTION, data={"csrf_token": csrf_token(html), "zip_code": "60202"}).status_code
+                for _ in range(40)]
+    assert 429 in statuses
+    # The worker sends everything through the SDKs to the fakes.
+    for _ in range(30):
+        if not run_once(client.application):
+            break
+    assert fake_sendgrid.mails and fake_twilio.messages
+
+    assert len(caplog.records) > 20  # the run did log
+    assert_no_contact_details(caplog.records)
+    assert_no_personal_data(caplog.records)

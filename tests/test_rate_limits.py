@@ -235,3 +235,20 @@ def test_limits_live_in_redis_and_are_shared_by_processes(redis_db, client, writ
     assert any("outreach/phone/" in k for k in keys)
     assert any("LIMITER/" in k and "public-post" in k for k in keys), keys  # Flask-Limiter per address
     assert not any("5550123" in k or "example.org" in k for k in keys)
+
+
+@pytest.mark.parametrize("app_config", [limits(RATE_LIMIT_PER_PHONE="1/hour")])
+def test_an_unreachable_redis_falls_back_to_counting_in_memory(client, write_form, db, caplog):
+    pytest.importorskip("redis")
+    from limits.storage import storage_from_string
+    from limits.strategies import MovingWindowRateLimiter
+
+    from outreach.web.limits import SubmissionLimits
+
+    nowhere = storage_from_string("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    client.application.extensions["outreach.limits"] = SubmissionLimits(nowhere, MovingWindowRateLimiter(nowhere))
+    data = filled(write_form, offices=False, script=True)
+    assert submit(client, data).status_code == 303
+    assert "rate-limit storage unreachable" in caplog.text
+    refused = submit(client, data)
+    assert errors_at(parse(refused.get_data(as_text=True)), "phone") == [PHONE_REFUSAL]

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from dataclasses import dataclass
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from limits import RateLimitItem, parse_many
-from limits.storage import Storage, storage_from_string
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
 
 from outreach.extensions import db, limiter
+
+log = logging.getLogger(__name__)
 
 PUBLIC_POST_SCOPE = "public-post"
 # Auth pages anyone can post to without an account; the account pages behind a login are not limited here.
@@ -68,7 +71,11 @@ def wire_blueprint_limits() -> None:
 
 @dataclass
 class SubmissionLimits:
-    """The counters behind the per-phone, per-email and per-office limits, in the rate-limit storage."""
+    """The counters behind the per-phone, per-email and per-office limits, in the rate-limit storage.
+
+    When the shared storage (Redis) cannot be reached, this process counts in its own memory instead: the site
+    keeps taking actions during an outage, still limited, only less tightly across processes.
+    """
 
     storage: Storage
     strategy: MovingWindowRateLimiter
@@ -78,11 +85,28 @@ class SubmissionLimits:
         if not current_app.config.get("RATELIMIT_ENABLED", True):
             return True
         key = _digest(kind, value)
-        return all(self.strategy.hit(item, "outreach", kind, key) for item in _items(current_app.config[setting]))
+        items = _items(current_app.config[setting])
+        try:
+            return all(self.strategy.hit(item, "outreach", kind, key) for item in items)
+        except Exception as exc:  # noqa: BLE001  (each storage backend raises its own errors)
+            self._fall_back(exc)
+            return all(self.strategy.hit(item, "outreach", kind, key) for item in items)
 
     def first_use(self, kind: str, value: str, seconds: int) -> bool:
         """Return True the first time `value` is seen within `seconds` (used to refuse replayed tokens)."""
-        return self.storage.incr(f"outreach/once/{kind}/{_digest(kind, value)}", seconds) == 1
+        key = f"outreach/once/{kind}/{_digest(kind, value)}"
+        try:
+            return self.storage.incr(key, seconds) == 1
+        except Exception as exc:  # noqa: BLE001
+            self._fall_back(exc)
+            return self.storage.incr(key, seconds) == 1
+
+    def _fall_back(self, exc: Exception) -> None:
+        if isinstance(self.storage, MemoryStorage):
+            raise exc
+        log.error("rate-limit storage unreachable (%s); counting in this process's memory", type(exc).__name__)
+        self.storage = MemoryStorage()
+        self.strategy = MovingWindowRateLimiter(self.storage)
 
 
 def _items(setting: str) -> list[RateLimitItem]:

@@ -29,7 +29,7 @@ def install_security(app: Flask) -> None:
         # Only the last `proxies` hops of X-Forwarded-* are believed; anything a client adds before them is ignored.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
-    app.jinja_env.globals["turnstile_site_key"] = lambda: turnstile_site_key()
+    app.jinja_env.globals["turnstile_site_key"] = turnstile_site_key
     app.after_request(set_security_headers)
 
     from outreach.web.limits import install_rate_limits

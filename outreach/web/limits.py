@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 PUBLIC_POST_SCOPE = "public-post"
 # Auth pages anyone can post to without an account; the account pages behind a login are not limited here.
-PUBLIC_AUTH_ENDPOINTS = frozenset({"auth.login", "auth.forgot_password"})
+PUBLIC_AUTH_ENDPOINTS = frozenset({"auth.login", "auth.forgot_password", "auth.reset_password",
+                                   "auth.accept_invitation"})
 
 TOO_MANY_FROM_PHONE = _l("Too many messages from this number right now; try again later.")
 TOO_MANY_FROM_EMAIL = _l("Too many messages from this email address right now; try again later.")

@@ -165,7 +165,8 @@ def create_organizer_command(email: str, name: str, role: str, password_stdin: b
         organizer = services.create_organizer(address, password, name=name, role=OrganizerRole(role))
     except services.AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Created {organizer.role.value} {organizer.email}. Log in at /login.")
+    click.echo(f"Created {organizer.role.value} {organizer.email}. "
+               f"Log in at {current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/login")
 
 
 def _checked_password(problem_of):

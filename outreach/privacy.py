@@ -9,8 +9,9 @@ import re
 # address), and urllib3's debug lines for outgoing requests (the geocoder sends the address as a query).
 REQUEST_LOGGERS = ("werkzeug", "gunicorn.access", "urllib3.connectionpool")
 _QUERY = re.compile(r"(/[^\s?\"]*)\?[^\s\"]*")
-# A status page's token opens (and can delete) someone's action: it is a secret, not a path.
-_STATUS_TOKEN = re.compile(r"(/a/)[A-Za-z0-9_-]{8,}")
+# A status page's token opens (and can delete) someone's action, and a reset or invitation token sets an
+# organizer's password: secrets, not paths.
+_STATUS_TOKEN = re.compile(r"(/(?:a|reset|invite)/)[A-Za-z0-9_-]{8,}")
 # gunicorn hands its access line a dict of atoms; these hold a bare query string, with no "?" to find.
 _BARE_QUERY_ATOMS = frozenset({"q", "{query_string}e"})
 

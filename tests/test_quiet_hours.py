@@ -96,3 +96,9 @@ def test_next_allowed_is_always_allowed_and_never_earlier_than_now():
             now = start.replace(hour=0) + quarter * (datetime(2026, 1, 1, 0, 15, tzinfo=UTC) - start)
             allowed = next_allowed(now, state)
             assert allowed >= now and is_allowed(allowed, state)
+
+
+def test_a_window_of_the_whole_day_never_holds():
+    for hour in range(24):
+        moment = datetime(2026, 1, 15, hour, 17, tzinfo=UTC)
+        assert is_allowed(moment, "AK", start=24, end=0) and next_allowed(moment, None, start=24, end=0) == moment

@@ -70,7 +70,8 @@ def test_a_full_window_waits_for_the_oldest_to_leave(app, db):
     assert fourth == start + timedelta(seconds=1) + SAFETY_MARGIN
 
 
-def test_old_slots_are_pruned(app, db):
+def test_old_slots_are_pruned(app, db, monkeypatch):
+    monkeypatch.setattr(ratelimit, "PRUNE_EVERY", 1.0)
     clock = FakeClock()
     for _ in range(10):
         take_slot(100, clock=clock, sleep=clock.sleep)

@@ -219,12 +219,14 @@ def dispatch(delivery_id: int, channels: Mapping[Medium, Channel], config,
     if message is None:
         return _settle(delivery_id, DeliveryState.SKIPPED, skip_reason="no address to send to")
     if delivery.kind is DeliveryKind.ALERT_SMS and delivery.alert_id is not None:
-        held = _alert_gate(delivery, now or utcnow(), config)
-        if held is not None:
-            return held
-    if delivery.kind not in SENT_DESPITE_SUPPRESSION and is_suppressed(delivery.medium, message.to):
+        # The alert's rules include the suppression list (checked against the subscriber's number).
+        held, state = _alert_gate(delivery, now or utcnow(), config)
+        if held:
+            return state
+    elif delivery.kind not in SENT_DESPITE_SUPPRESSION and is_suppressed(delivery.medium, message.to):
         return _settle(delivery_id, DeliveryState.SKIPPED, skip_reason="opted out")
     medium = delivery.medium
+    lease_until = as_utc(delivery.lease_until) if delivery.lease_until else None
     channel = channels.get(medium)
     if channel is None:
         return _settle(delivery_id, DeliveryState.FAILED, error=f"no channel for {medium.value}")
@@ -233,9 +235,10 @@ def dispatch(delivery_id: int, channels: Mapping[Medium, Channel], config,
         from outreach.delivery.ratelimit import take_slot
 
         take_slot(float(config["SMS_MAX_PER_SECOND"]))
-        # Waiting for a slot took time: if our lease ran out meanwhile, another worker may already treat the
-        # row as unknown and reconcile it, so it is sent only when it is still ours, with a fresh lease.
-        if not _renew_lease(delivery_id, config):
+        # Waiting for a slot takes time: once half the lease is gone, another worker could soon treat the row as
+        # unknown and reconcile it, so it is sent only when it is still ours, with a fresh lease.
+        half = timedelta(seconds=config["DELIVERY_LEASE_SECONDS"] / 2)
+        if (lease_until is None or lease_until - utcnow() < half) and not _renew_lease(delivery_id, config):
             log.info("delivery %s: lease lost while waiting for a send slot; not sent", delivery_id)
             return None
     result = channel.send(message)
@@ -269,39 +272,40 @@ DAY = timedelta(hours=24)
 IN_FLIGHT_RECHECK = timedelta(seconds=30)
 
 
-def _alert_gate(delivery: Delivery, now: datetime, config) -> DeliveryState | None:
-    """Apply an alert's rules to one of its texts; return the state it was put in, or None to send it now.
+def _alert_gate(delivery: Delivery, now: datetime, config) -> tuple[bool, DeliveryState | None]:
+    """Apply an alert's rules to one of its texts: (False, None) to send it now, else (True, the state it was put in,
+    or None when the row was no longer ours).
 
     In this order: paused (back to the queue), cancelled, expired, opted out, quiet hours, the daily cap.
     Checked here, right before the send, so a pause, a cancel or a STOP that arrives mid-blast holds.
     """
     alert = db.session.get(Alert, delivery.alert_id)
     if alert is None or alert.status is AlertStatus.CANCELLED:
-        return _settle(delivery.id, DeliveryState.SKIPPED, skip_reason="alert cancelled")
+        return True, _settle(delivery.id, DeliveryState.SKIPPED, skip_reason="alert cancelled")
     if alert.status is AlertStatus.PAUSED:
-        return _defer(delivery.id, as_utc(delivery.not_before))
+        return True, _defer(delivery.id, as_utc(delivery.not_before))
     expires_at = as_utc(alert.expires_at) if alert.expires_at else None
     if expires_at is not None and now >= expires_at:
-        return _settle(delivery.id, DeliveryState.SKIPPED, skip_reason="alert expired")
+        return True, _settle(delivery.id, DeliveryState.SKIPPED, skip_reason="alert expired")
     subscriber = db.session.get(Subscriber, delivery.subscriber_id) if delivery.subscriber_id else None
     if subscriber is None or subscriber.status is not SubscriberStatus.ACTIVE or is_suppressed(Medium.SMS,
                                                                                                  subscriber.phone):
-        return _settle(delivery.id, DeliveryState.SKIPPED, skip_reason="opted out")
+        return True, _settle(delivery.id, DeliveryState.SKIPPED, skip_reason="opted out")
 
     from outreach.delivery.quiet_hours import next_allowed
 
     allowed_at = next_allowed(now, subscriber.state, config["QUIET_HOURS_START"], config["QUIET_HOURS_END"])
     if allowed_at > now:
         if expires_at is not None and allowed_at >= expires_at:
-            return _settle(delivery.id, DeliveryState.SKIPPED, skip_reason="alert expired")
-        return _defer(delivery.id, allowed_at)
+            return True, _settle(delivery.id, DeliveryState.SKIPPED, skip_reason="alert expired")
+        return True, _defer(delivery.id, allowed_at)
 
     free_at = _daily_cap_frees_at(delivery, now, config["ALERT_MAX_PER_DAY"])
     if free_at is not None:
         if expires_at is not None and free_at >= expires_at:
-            return _settle(delivery.id, DeliveryState.SKIPPED, skip_reason="daily alert limit")
-        return _defer(delivery.id, free_at)
-    return None
+            return True, _settle(delivery.id, DeliveryState.SKIPPED, skip_reason="daily alert limit")
+        return True, _defer(delivery.id, free_at)
+    return False, None
 
 
 def _daily_cap_frees_at(delivery: Delivery, now: datetime, max_per_day: int) -> datetime | None:

@@ -102,8 +102,10 @@ def is_allowed(moment: datetime, state: str | None, start: int = DEFAULT_START, 
     """Tell whether an alert may go out at this moment to someone in this state (every zone inside the window)."""
     moment = _aware(moment)
     for zone in zones_for(state):
-        local = moment.astimezone(zone).time()
-        if not (time(end) <= local < time(start)):
+        local = moment.astimezone(zone)
+        # Seconds into the local day, so a window may end at 24 (QUIET_HOURS_START=24, END=0: no quiet hours).
+        second = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
+        if not (end * 3600 <= second < start * 3600):
             return False
     return True
 

@@ -49,7 +49,23 @@ def run_once(app: Flask, batch: int = 10, now: datetime | None = None) -> int:
 
 
 def run(app: Flask, stop: threading.Event, batch: int = 10, idle_seconds: float = 1.0) -> None:
-    """Work until `stop` is set, in an app context of its own."""
+    """Work until `stop` is set; with WORKER_THREADS > 1, as that many threads, each with its own app context.
+
+    Threads help because most of a send is waiting (for the database's commits and the provider's answer);
+    they share the queue exactly as separate processes do.
+    """
+    threads = max(1, int(app.config.get("WORKER_THREADS", 1)))
+    helpers = [threading.Thread(target=_loop, args=(app, stop, batch, idle_seconds, index == 0),
+                                name=f"outreach-worker-{index + 1}", daemon=True)
+               for index in range(1, threads)]
+    for helper in helpers:
+        helper.start()
+    _loop(app, stop, batch, idle_seconds, True)
+    for helper in helpers:
+        helper.join()
+
+
+def _loop(app: Flask, stop: threading.Event, batch: int, idle_seconds: float, housekeeping: bool) -> None:
     name = worker_id()
     last_retention = 0.0
     with app.app_context():
@@ -58,7 +74,7 @@ def run(app: Flask, stop: threading.Event, batch: int = 10, idle_seconds: float 
             try:
                 claimed = run_once(app, batch)
                 outbox.heartbeat(name)
-                if time.monotonic() - last_retention > RETENTION_EVERY_SECONDS:
+                if housekeeping and time.monotonic() - last_retention > RETENTION_EVERY_SECONDS:
                     erase_expired_contact_details(app.config["RETENTION_DAYS"])
                     last_retention = time.monotonic()
             except Exception:

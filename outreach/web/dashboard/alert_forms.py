@@ -14,6 +14,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -25,16 +26,16 @@ from outreach.sms.alerts import AlertInput
 from outreach.sms.segments import Segment
 
 SEGMENT_CHOICES = [
-    (SegmentKind.EVERYONE.value, "Everyone subscribed"),
-    (SegmentKind.STATE.value, "One state"),
-    (SegmentKind.DISTRICT.value, "One congressional district"),
-    (SegmentKind.SIGNING_STATUS.value, "By their Representative's signing status"),
+    SelectChoice(SegmentKind.EVERYONE.value, "Everyone subscribed"),
+    SelectChoice(SegmentKind.STATE.value, "One state"),
+    SelectChoice(SegmentKind.DISTRICT.value, "One congressional district"),
+    SelectChoice(SegmentKind.SIGNING_STATUS.value, "By their Representative's signing status"),
 ]
 STATUS_CHOICES = [
-    (SigningStatus.SIGNED.value, "Signed the letter"),
-    (SigningStatus.NOT_LISTED.value, "Not on the signer list"),
-    (SigningStatus.NOT_ELIGIBLE.value, "Not eligible (other chamber)"),
-    (SigningStatus.NOT_IN_OFFICE.value, "Not in office on the letter's date"),
+    SelectChoice(SigningStatus.SIGNED.value, "Signed the letter"),
+    SelectChoice(SigningStatus.NOT_LISTED.value, "Not on the signer list"),
+    SelectChoice(SigningStatus.NOT_ELIGIBLE.value, "Not eligible (other chamber)"),
+    SelectChoice(SigningStatus.NOT_IN_OFFICE.value, "Not in office on the letter's date"),
 ]
 
 
@@ -55,7 +56,7 @@ class AlertForm(FlaskForm):
                             validators=[Optional(), Length(max=1600)], render_kw={"rows": 4})
     link = SelectField("Link to an action page", choices=[], validate_choice=False)
     segment_kind = SelectField("Send to", choices=SEGMENT_CHOICES, default=SegmentKind.EVERYONE.value)
-    segment_state = SelectField("State", choices=[("", "—")] + [(s, s) for s in sorted(STATE_ZONES)],
+    segment_state = SelectField("State", choices=[SelectChoice("", "—")] + [SelectChoice(s, s) for s in sorted(STATE_ZONES)],
                                 validators=[Optional()])
     segment_district = IntegerField("District (0 for at-large)", validators=[Optional(), NumberRange(min=0, max=60)])
     segment_campaign = SelectField("Campaign (for signing status)", choices=[], validate_choice=False)
@@ -68,10 +69,11 @@ class AlertForm(FlaskForm):
 
     def set_choices(self, campaigns: list[Campaign]) -> None:
         """Offer the campaigns and their demands as link targets and signing-status segments."""
-        self.link.choices = [("", "No link")] + [
-            (f"{c.id}:{d.id}", f"{c.title} — {d.title}") for c in campaigns for d in c.demands] + [
-            (f"{c.id}:", f"{c.title} (campaign page)") for c in campaigns]
-        self.segment_campaign.choices = [("", "—")] + [(str(c.id), c.title) for c in campaigns]
+        self.link.choices = [SelectChoice("", "No link")] + [
+            SelectChoice(f"{c.id}:{d.id}", f"{c.title} — {d.title}") for c in campaigns for d in c.demands] + [
+            SelectChoice(f"{c.id}:", f"{c.title} (campaign page)") for c in campaigns]
+        self.segment_campaign.choices = [SelectChoice("", "—")] + [SelectChoice(str(c.id), c.title)
+                                                                    for c in campaigns]
 
     def link_ids(self) -> tuple[int | None, int | None]:
         """Return (campaign id, demand id) of the chosen link."""

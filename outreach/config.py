@@ -63,6 +63,7 @@ def from_environment() -> dict:
         # How long a worker may hold a claimed delivery before it counts as killed (must exceed the
         # providers' timeouts), and how long an unclear send waits before the provider is asked about it.
         "DELIVERY_LEASE_SECONDS": float(_env("DELIVERY_LEASE_SECONDS", "60")),
+        "WORKER_THREADS": int(_env("WORKER_THREADS", "1")),  # sender threads per `flask outreach worker` process
         "RECONCILE_AFTER_SECONDS": float(_env("RECONCILE_AFTER_SECONDS", "30")),
         # Organizer logins: after this many failures in the window, per account or per client address,
         # even the right password is refused until the window has passed.

@@ -93,7 +93,7 @@ def start_worker(database_url: str, fake: FakeTwilio) -> subprocess.Popen:
            # The processes run on the real clock: a window of the whole day, so the test passes at any hour.
            "QUIET_HOURS_START": "24", "QUIET_HOURS_END": "0"}
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "outreach", "worker", "--idle", "0.2",
-                             "--batch", "20"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             "--batch", "5"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def queued(db, alert_id: int) -> int:

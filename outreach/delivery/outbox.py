@@ -234,11 +234,16 @@ def dispatch(delivery_id: int, channels: Mapping[Medium, Channel], config,
     if medium is Medium.SMS and channel.name != "console":
         from outreach.delivery.ratelimit import take_slot
 
-        take_slot(float(config["SMS_MAX_PER_SECOND"]))
-        # Waiting for a slot takes time: once half the lease is gone, another worker could soon treat the row as
-        # unknown and reconcile it, so it is sent only when it is still ours, with a fresh lease.
+        # Once half the lease is gone, another worker could soon treat the row as unknown and reconcile it, so
+        # it is sent only while still ours, with a fresh lease. Renewed before the slot when it can be, so that
+        # nothing stands between the slot and the request (the rate limit's margin covers that gap).
         half = timedelta(seconds=config["DELIVERY_LEASE_SECONDS"] / 2)
-        if (lease_until is None or lease_until - utcnow() < half) and not _renew_lease(delivery_id, config):
+        if lease_until is None or lease_until - utcnow() < half:
+            if not _renew_lease(delivery_id, config):
+                return None
+            lease_until = utcnow() + 2 * half
+        take_slot(float(config["SMS_MAX_PER_SECOND"]))
+        if lease_until - utcnow() < half and not _renew_lease(delivery_id, config):
             log.info("delivery %s: lease lost while waiting for a send slot; not sent", delivery_id)
             return None
     result = channel.send(message)

@@ -7,10 +7,12 @@ holds the write lock before it counts). When the window already holds the maximu
 oldest of them leaves it, and tries again.
 
 Why the window is longer than a second: a slot is taken at T, but the request reaches the provider at T + d,
-where d (commit, building the request, connecting) is small but not zero, and differs between workers. If the
+where d (building the request, connecting, and waiting for the CPU: a busy process with several sender threads
+can leave one waiting a few hundred milliseconds) is small but not zero, and differs between workers. If the
 slots in any window of 1 s + M number at most the maximum, then requests arriving in any window of one second
 were taken within 1 s + d, so the rule holds at the provider as long as d <= M. M = SAFETY_MARGIN below; it costs
-a little throughput (at 400/s the sustained rate is 400 per 1.25 s), never a burst over the limit.
+throughput (at 400/s the sustained rate is 400 per 1.5 s), never a burst over the limit. 0.25 s was measured
+too little on a loaded two-core machine (153 requests in a second against a limit of 150).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from outreach.models import SmsSendSlot
 from outreach.models.base import as_utc, utcnow
 
 WINDOW = timedelta(seconds=1)
-SAFETY_MARGIN = timedelta(seconds=0.25)
+SAFETY_MARGIN = timedelta(seconds=0.5)
 # Slots older than this are of no use to anyone and are deleted as new ones are taken.
 KEEP = timedelta(seconds=10)
 # On PostgreSQL this share of takes also deletes old slots (pruning on every take would cost a statement each).

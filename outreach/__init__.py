@@ -37,6 +37,8 @@ def _configure(app: Flask, test_config: dict | None) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # A Redis outage must not turn every public form into an error page: limits fall back to process memory.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     settings.check_production(app.config)
     # Twilio's logger prints full request URLs and bodies, phone numbers included (DESIGN convention 9).
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)

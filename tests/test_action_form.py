@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from urllib.parse import unquote
 
 import pytest
@@ -550,7 +551,7 @@ def test_dev_outbox_lists_console_messages(client, synced, app):
     assert "/a/" in receipt.find("pre", "body").text()
 
 
-PRODUCTION = {"OUTREACH_ENV": "production", "SECRET_KEY": "production-test-secret",
+PRODUCTION = {"OUTREACH_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
               "SENDGRID_API_KEY": "SG.test", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "test",
               "TWILIO_FROM_NUMBER": "+15005550006"}
 

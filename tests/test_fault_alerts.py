@@ -3,8 +3,9 @@ again, the fake Twilio on 127.0.0.1 counting what arrives.
 
 After reconciliation every eligible subscriber received exactly one text (counted at the fake), the subscriber
 whose STOP arrived mid-blast received nothing after it, and no sliding one-second window at the fake held more
-than SMS_MAX_PER_SECOND requests. Quiet hours are proven in-process with a frozen clock (second test): the worker
-processes run on the real clock, so they are given a window of the whole day and the test passes at any hour.
+than SMS_MAX_PER_SECOND requests. Quiet hours are proven in-process with a frozen clock (second test, on both
+databases): the worker processes run on the real clock, so they are given a window of the whole day and the test
+passes at any hour.
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ def test_alert_to_10000_reaches_each_eligible_subscriber_exactly_once(postgres_o
     assert alert.recipient_count == SUBSCRIBERS and alert.status is AlertStatus.DONE
 
 
-def test_frozen_2030_keeps_one_zone_waiting_until_0800(postgres_only, app, db, synced, fake_twilio):
+def test_frozen_2030_keeps_one_zone_waiting_until_0800(app, db, synced, fake_twilio):
     """In-process, through the real Twilio SDK to the fake: at 20:30 in Chicago, Illinois gets nothing until 08:00,
     while Colorado (19:30) and California (18:30) get theirs."""
     app.config.update(SMS_MAX_PER_SECOND=1000)

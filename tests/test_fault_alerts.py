@@ -32,7 +32,6 @@ from outreach.models import (
     DeliveryState,
     Medium,
     Subscriber,
-    SubscriberStatus,
     Suppression,
 )
 from outreach.models.base import utcnow

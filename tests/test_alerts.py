@@ -29,7 +29,7 @@ from outreach.models import (
 from outreach.models.base import as_utc, utcnow
 from outreach.sms import alerts
 from outreach.sms.alerts import AlertError, AlertInput
-from outreach.sms.segments import Segment
+from outreach.sms.audience import Segment
 from outreach.sms.subscriptions import opt_out
 
 # 15:00 in Chicago on a winter weekday: inside the window for every mainland zone.
@@ -375,3 +375,10 @@ def test_test_send_goes_to_the_organizer_only(app, db, people, channel, organize
     assert db.session.get(Alert, alert_id).status is AlertStatus.DRAFT
     count = db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.organizer_id == organizer.id))
     assert count == 2
+
+
+def test_the_segment_counter_is_still_a_function_after_the_audience_module_is_loaded():
+    import outreach.sms
+    import outreach.sms.audience  # noqa: F401
+
+    assert callable(outreach.sms.segments) and outreach.sms.segments("hi") == 1

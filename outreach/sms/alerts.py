@@ -35,7 +35,7 @@ from outreach.models import (
 from outreach.models.base import as_utc, utcnow
 from outreach.models.deliveries import new_delivery_key
 from outreach.sms import is_gsm7, segments
-from outreach.sms.segments import Segment, count, recipients
+from outreach.sms.audience import Segment, count, recipients
 
 log = logging.getLogger(__name__)
 

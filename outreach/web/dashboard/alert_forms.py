@@ -23,7 +23,7 @@ from outreach.delivery.quiet_hours import STATE_ZONES
 from outreach.models import Alert, Campaign, SegmentKind
 from outreach.models.base import as_utc
 from outreach.sms.alerts import AlertInput
-from outreach.sms.segments import Segment
+from outreach.sms.audience import Segment
 
 SEGMENT_CHOICES = [
     SelectChoice(SegmentKind.EVERYONE.value, "Everyone subscribed"),

@@ -10,7 +10,7 @@ from outreach.extensions import db
 from outreach.models import Alert, AlertStatus, Campaign
 from outreach.sms import alerts
 from outreach.sms.alerts import AlertError
-from outreach.sms.segments import Segment
+from outreach.sms.audience import Segment
 from outreach.web.dashboard import bp
 from outreach.web.dashboard.alert_forms import AlertForm, ConfirmForm, SendForm
 

@@ -1,4 +1,7 @@
-"""Who an alert goes to: everyone, a state, a district, or by their Representative's signing status.
+"""Who an alert goes to (its segment): everyone, a state, a district, or by their Representative's signing status.
+
+Named "audience" rather than "segments": a submodule `outreach.sms.segments` would replace the package's
+`segments()` function (SMS segment counting) as the attribute `outreach.sms.segments` once imported.
 
 Every segment is a SELECT over subscribers that are active and whose number is not on the suppression list,
 so an opted-out or suppressed number is never counted and never fanned out to, whatever the segment.

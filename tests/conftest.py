@@ -116,6 +116,9 @@ def make_app(database_url: str, **overrides):
         "GEOCODER": "none",
         "RATELIMIT_ENABLED": False,
         "FORM_MIN_SECONDS": 0,  # the time trap is off unless a test turns it on (tests/test_antibot.py)
+        # The fakes take texts as fast as they come; the real default (one a second) would make every test
+        # that sends two texts wait. Tests of the limit set their own (tests/test_sms_ratelimit.py).
+        "SMS_MAX_PER_SECOND": 1000,
         "SERVER_NAME": None,
     }
     config.update(overrides)

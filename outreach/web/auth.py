@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from outreach.models import TokenPurpose
@@ -15,13 +15,6 @@ bp = Blueprint("auth", __name__)
 
 INVALID_LOGIN = "That email and password do not match an account that can log in."
 LINK_GONE = "This link has expired or was already used."
-
-
-@bp.app_context_processor
-def expose_current_app() -> dict:
-    # templates/dashboard/base.html asks `current_app.view_functions` which links exist; Jinja does not
-    # provide `current_app` by itself.
-    return {"current_app": current_app}
 
 
 @bp.after_request
@@ -35,7 +28,7 @@ def never_cache(response):
 
 def home_url() -> str:
     """Return where an organizer lands after logging in."""
-    return url_for("dashboard.home") if "dashboard.home" in current_app.view_functions else "/dashboard/"
+    return url_for("dashboard.home")
 
 
 def safe_next(target: str | None) -> str | None:

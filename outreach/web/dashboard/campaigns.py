@@ -107,28 +107,25 @@ def campaign_edit(campaign_id: int):
 @bp.post("/campaigns/<int:campaign_id>/publish")
 def campaign_publish(campaign_id: int):
     """Make a draft live."""
-    _confirmed()
-    found = _campaign(campaign_id)
-    try:
-        builder.publish(found)
-    except BuilderError as exc:
-        flash(exc.message, "error")
-    else:
-        flash("The campaign is live.")
-    return redirect(url_for("dashboard.campaign", campaign_id=found.id), 303)
+    return _change_status(campaign_id, builder.publish, "The campaign is live.")
 
 
 @bp.post("/campaigns/<int:campaign_id>/close")
 def campaign_close(campaign_id: int):
     """Close a live campaign."""
+    return _change_status(campaign_id, builder.close,
+                          "The campaign is closed: its pages say so and take no more actions.")
+
+
+def _change_status(campaign_id: int, change, done: str):
     _confirmed()
     found = _campaign(campaign_id)
     try:
-        builder.close(found)
+        change(found)
     except BuilderError as exc:
         flash(exc.message, "error")
     else:
-        flash("The campaign is closed: its pages say so and take no more actions.")
+        flash(done)
     return redirect(url_for("dashboard.campaign", campaign_id=found.id), 303)
 
 

@@ -57,12 +57,6 @@ class RecordingChannel:
 
 
 @pytest.fixture
-def app_config():
-    # The test rate limit is generous: these tests are about which texts go, not how fast.
-    return {"SMS_MAX_PER_SECOND": 1000}
-
-
-@pytest.fixture
 def channel(app):
     recording = RecordingChannel()
     app.extensions["outreach.channels"][Medium.SMS] = recording

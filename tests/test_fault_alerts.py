@@ -179,7 +179,6 @@ def test_alert_to_10000_reaches_each_eligible_subscriber_exactly_once(postgres_o
 def test_frozen_2030_keeps_one_zone_waiting_until_0800(app, db, synced, fake_twilio):
     """In-process, through the real Twilio SDK to the fake: at 20:30 in Chicago, Illinois gets nothing until 08:00,
     while Colorado (19:30) and California (18:30) get theirs."""
-    app.config.update(SMS_MAX_PER_SECOND=1000)
     app.extensions["outreach.channels"][Medium.SMS] = TwilioSMSChannel(
         fake_twilio.account_sid, fake_twilio.auth_token, from_number=fake_twilio.from_number,
         api_base=fake_twilio.base_url, timeout=2)

@@ -96,7 +96,6 @@ def campaign_edit(campaign_id: int):
         try:
             builder.update_campaign(found, form.values())
         except BuilderError as exc:
-            db.session.rollback()
             _field_error(form, exc)
         else:
             flash("Saved.")
@@ -162,7 +161,6 @@ def demand_edit(campaign_id: int, demand_id: int):
         try:
             builder.update_demand(demand, form.values())
         except BuilderError as exc:
-            db.session.rollback()
             _field_error(form, exc)
         else:
             flash("Saved.")
@@ -228,7 +226,6 @@ def template_edit(campaign_id: int, demand_id: int, audience: str, locale: str):
             try:
                 builder.save_template(demand, chosen, locale, form.values())
             except BuilderError as exc:
-                db.session.rollback()
                 _field_error(form, exc)
                 status = 400
             else:
@@ -288,7 +285,6 @@ def targets(campaign_id: int):
         try:
             builder.add_target(found, form.title.data or "", form.name.data, form.email.data)
         except BuilderError as exc:
-            db.session.rollback()
             _field_error(form, exc)
         else:
             flash("Target added: every action's message now also goes to them by email.")

@@ -85,9 +85,8 @@ def add_subscribers(db, count: int, state: str = "NY", prefix: str = "+1202") ->
 
 
 def start_worker(database_url: str, fake: FakeTwilio) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "fault", "OUTREACH_ENV": "development",
-           "TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_FROM_NUMBER": "+15005550006",
-           "TWILIO_API_BASE": fake.base_url, "TWILIO_TIMEOUT": "2", "GEOCODER": "none",
+    env = {**os.environ, **fake.env(), "DATABASE_URL": database_url, "SECRET_KEY": "fault",
+           "OUTREACH_ENV": "development", "TWILIO_TIMEOUT": "2", "GEOCODER": "none",
            "DELIVERY_LEASE_SECONDS": "4", "RECONCILE_AFTER_SECONDS": "0", "OUTREACH_EMBEDDED_WORKER": "0",
            "SMS_MAX_PER_SECOND": str(MAX_PER_SECOND), "WORKER_THREADS": str(WORKER_THREADS),
            # The processes run on the real clock: a window of the whole day, so the test passes at any hour.

@@ -66,11 +66,9 @@ def queue_texts(db, count: int) -> list[str]:
 
 
 def start_worker(database_url: str, fake: FakeTwilio) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "fault", "OUTREACH_ENV": "development",
-           "TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_FROM_NUMBER": "+15005550006",
-           "TWILIO_API_BASE": fake.base_url, "TWILIO_TIMEOUT": "2", "GEOCODER": "none",
-           "DELIVERY_LEASE_SECONDS": "4", "RECONCILE_AFTER_SECONDS": "0", "OUTREACH_EMBEDDED_WORKER": "0",
-           "SMS_MAX_PER_SECOND": "1000"}
+    env = {**os.environ, **fake.env(), "DATABASE_URL": database_url, "SECRET_KEY": "fault",
+           "OUTREACH_ENV": "development", "TWILIO_TIMEOUT": "2", "GEOCODER": "none",
+           "DELIVERY_LEASE_SECONDS": "4", "RECONCILE_AFTER_SECONDS": "0", "OUTREACH_EMBEDDED_WORKER": "0"}
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "outreach", "worker", "--idle", "0.2"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

@@ -42,7 +42,9 @@ from tests.fakes.twilio import FakeTwilio
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBSCRIBERS = 10_000
-MAX_PER_SECOND = 150  # low enough that the busiest seconds hit it on a small machine
+# Low enough that the busiest seconds hit it on a small, busy machine (two cores running both workers, PostgreSQL
+# and the fake: about 50 texts a second on average, 90 at the busiest), so the workers have to wait for slots.
+MAX_PER_SECOND = 75
 WORKER_THREADS = 3  # per process: most of a send is waiting; more threads only add CPU jitter on a small machine
 SID, TOKEN = "AC" + "0" * 32, "test-token"
 QUEUED = (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.UNKNOWN)
@@ -125,7 +127,7 @@ def test_alert_to_10000_reaches_each_eligible_subscriber_exactly_once(postgres_o
     victim = start_worker(test_database_url, fake)
     kills, stopped_at, began = 0, None, time.monotonic()
     try:
-        deadline = time.monotonic() + 240
+        deadline = time.monotonic() + 420  # about 140 s at the limit; a slow machine gets room, not a pass
         while time.monotonic() < deadline:
             time.sleep(0.5)
             received = len(fake.messages)
@@ -160,7 +162,7 @@ def test_alert_to_10000_reaches_each_eligible_subscriber_exactly_once(postgres_o
     assert max(received.values()) == 1, "a subscriber got the alert twice"
     after_stop = [m for m in fake.messages if m["to"] == stopper]
     assert [m["body"] for m in after_stop] == [opt_out_confirmation_text("en")], "texted after STOP"
-    # The limit held at the provider, and it was actually reached (the workers had to wait for slots).
+    # The limit held at the provider, however long each request took to get there.
     assert fake.max_in_window(1.0) <= MAX_PER_SECOND
 
     db.session.expire_all()

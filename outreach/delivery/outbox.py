@@ -16,7 +16,9 @@ from outreach.delivery.channels.base import (
     Found,
     OutgoingMessage,
     Outcome,
+    ProviderResult,
 )
+from outreach.delivery.ratelimit import send_slot
 from outreach.delivery.states import FINAL, may_advance
 from outreach.extensions import db
 from outreach.models import (
@@ -232,21 +234,11 @@ def dispatch(delivery_id: int, channels: Mapping[Medium, Channel], config,
         return _settle(delivery_id, DeliveryState.FAILED, error=f"no channel for {medium.value}")
     db.session.rollback()  # no transaction is held open across the provider call
     if medium is Medium.SMS and channel.name != "console":
-        from outreach.delivery.ratelimit import take_slot
-
-        # Once half the lease is gone, another worker could soon treat the row as unknown and reconcile it, so
-        # it is sent only while still ours, with a fresh lease. Renewed before the slot when it can be, so that
-        # nothing stands between the slot and the request (the rate limit's margin covers that gap).
-        half = timedelta(seconds=config["DELIVERY_LEASE_SECONDS"] / 2)
-        if lease_until is None or lease_until - utcnow() < half:
-            if not _renew_lease(delivery_id, config):
-                return None
-            lease_until = utcnow() + 2 * half
-        take_slot(float(config["SMS_MAX_PER_SECOND"]))
-        if lease_until - utcnow() < half and not _renew_lease(delivery_id, config):
-            log.info("delivery %s: lease lost while waiting for a send slot; not sent", delivery_id)
+        result = _send_within_rate(delivery_id, channel, message, lease_until, config)
+        if result is None:
             return None
-    result = channel.send(message)
+    else:
+        result = channel.send(message)
     if result.opt_out:
         _record_opt_out(medium, message.to, result.error or "opted out")
     if result.outcome is Outcome.ACCEPTED:
@@ -259,6 +251,26 @@ def dispatch(delivery_id: int, channels: Mapping[Medium, Channel], config,
         return _settle(delivery_id, DeliveryState.UNKNOWN, provider=channel.name, error=result.error,
                        not_before=utcnow() + timedelta(seconds=config["RECONCILE_AFTER_SECONDS"]))
     return _settle(delivery_id, DeliveryState.FAILED, provider=channel.name, error=result.error)
+
+
+def _send_within_rate(delivery_id: int, channel: Channel, message: OutgoingMessage, lease_until: datetime | None,
+                      config) -> ProviderResult | None:
+    """Send a text under the global SMS rate (→ the provider's answer), or None when the lease was lost first."""
+    # Once half the lease is gone, another worker could soon treat the row as unknown and reconcile it, so it is
+    # sent only while still ours, with a fresh lease (renewed before the wait for a slot when it can be).
+    half = timedelta(seconds=config["DELIVERY_LEASE_SECONDS"] / 2)
+    if lease_until is None or lease_until - utcnow() < half:
+        if not _renew_lease(delivery_id, config):
+            return None
+        lease_until = utcnow() + 2 * half
+    # A slot whose worker died mid-request stops counting once the request would surely have timed out (the
+    # provider client's connect and read timeouts, each TWILIO_TIMEOUT).
+    stale_after = timedelta(seconds=2 * config["TWILIO_TIMEOUT"] + 5)
+    with send_slot(float(config["SMS_MAX_PER_SECOND"]), stale_after=stale_after):
+        if lease_until - utcnow() < half and not _renew_lease(delivery_id, config):
+            log.info("delivery %s: lease lost while waiting for a send slot; not sent", delivery_id)
+            return None
+        return channel.send(message)
 
 
 def _renew_lease(delivery_id: int, config) -> bool:

@@ -59,9 +59,11 @@ class Alert(db.Model):
 
 
 class SmsSendSlot(db.Model):
-    """One request to the SMS provider, kept for a few seconds: the shared window behind SMS_MAX_PER_SECOND."""
+    """One request to the SMS provider, kept until it counts no more: the shared window behind SMS_MAX_PER_SECOND."""
 
     __tablename__ = "sms_send_slots"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # When the provider's answer came back; empty while the request is in flight (outreach/delivery/ratelimit.py).
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

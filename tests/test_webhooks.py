@@ -204,6 +204,28 @@ def test_sendgrid_duplicate_events_are_applied_once(client, db, sendgrid_webhook
     assert db.session.scalar(select(func.count()).select_from(ProviderEvent)) == 1
 
 
+def test_sendgrid_an_event_that_failed_midway_is_applied_when_resent(app, client, db, sendgrid_webhook_signer,
+                                                                       monkeypatch):
+    """An event is remembered only once applied: if applying it fails, SendGrid's retry is not skipped as seen."""
+    from outreach.web import webhooks
+
+    delivery = make_delivery(db, Medium.EMAIL, state=DeliveryState.SENT)
+    bounce = event("bounce", EMAIL, delivery.key, event_id="evt-bounce-midway")
+
+    def database_gone(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(webhooks, "record_status", database_gone)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert sendgrid_post(client, sendgrid_webhook_signer, [bounce]).status_code == 500  # SendGrid will retry
+    assert reload(db, delivery).state is DeliveryState.SENT
+    monkeypatch.undo()
+
+    assert sendgrid_post(client, sendgrid_webhook_signer, [bounce]).status_code == 204
+    assert reload(db, delivery).state is DeliveryState.FAILED
+    assert db.session.scalar(select(func.count()).select_from(ProviderEvent)) == 1
+
+
 def test_sendgrid_a_repeated_event_is_not_applied_again(client, db, sendgrid_webhook_signer):
     """Seen events are skipped, not merely harmless: a re-queued delivery is not failed by an old bounce."""
     delivery = make_delivery(db, Medium.EMAIL, state=DeliveryState.SENT)

@@ -94,15 +94,19 @@ def is_suppressed(medium: Medium, address: str) -> bool:
                                                           Suppression.address == address)) is not None
 
 
-def first_time_seen(provider: str, event_id: str) -> bool:
-    """Record a webhook event id; return False when it was already recorded (a duplicate)."""
+def already_seen(provider: str, event_id: str) -> bool:
+    """Tell whether a webhook event was applied before (providers resend batches)."""
+    return db.session.get(ProviderEvent, (provider, event_id)) is not None
+
+
+def remember_event(provider: str, event_id: str) -> None:
+    """Record that a webhook event was applied: called after its effects, so a crash in between means the
+    provider's retry applies it again (each effect is idempotent) rather than skipping it as seen."""
     db.session.add(ProviderEvent(provider=provider, event_id=event_id))
     try:
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError:  # a concurrent copy of the same event got there first
         db.session.rollback()
-        return False
-    return True
 
 
 # --- the worker's side: claim, send, settle ----------------------------------------------------

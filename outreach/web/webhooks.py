@@ -19,7 +19,7 @@ from sendgrid.helpers.eventwebhook import EventWebhook
 from sendgrid.helpers.eventwebhook.eventwebhook_header import EventWebhookHeader
 from twilio.request_validator import RequestValidator
 
-from outreach.delivery.outbox import first_time_seen, record_status, suppress
+from outreach.delivery.outbox import already_seen, record_status, remember_event, suppress
 from outreach.extensions import csrf
 from outreach.models import DeliveryState, Medium
 from outreach.sms.keywords import InboundText, handle_inbound
@@ -162,16 +162,24 @@ def sendgrid_events():
 
 def apply_sendgrid_event(event: dict) -> bool:
     """Apply one Event Webhook event unless it was seen before; return whether it was new."""
-    kind = str(event.get("event") or "")
     event_id = event.get("sg_event_id")
-    if isinstance(event_id, str) and event_id and not first_time_seen("sendgrid", event_id[:200]):
+    event_id = event_id[:200] if isinstance(event_id, str) and event_id else None
+    if event_id is not None and already_seen("sendgrid", event_id):
         return False
+    _apply_sendgrid_effects(event)
+    if event_id is not None:
+        remember_event("sendgrid", event_id)
+    return True
+
+
+def _apply_sendgrid_effects(event: dict) -> None:
+    kind = str(event.get("event") or "")
     if kind in SENDGRID_OPT_OUTS and isinstance(event.get("email"), str) and event["email"]:
         suppress(Medium.EMAIL, event["email"], f"sendgrid {kind}")
     state = SENDGRID_STATES.get(kind)
     key = event.get("delivery_key")
     if state is None or not isinstance(key, str) or not _DELIVERY_KEY.match(key):
-        return True
+        return
     error = None
     if state is DeliveryState.FAILED:
         error = f"SendGrid {kind}: {_reason(event)}".rstrip(": ")
@@ -179,7 +187,6 @@ def apply_sendgrid_event(event: dict) -> bool:
     # sg_message_id is the X-Message-Id the send got, plus ".<filter and server>".
     provider_id = message_id.split(".", 1)[0] if isinstance(message_id, str) and message_id else None
     record_status(key, state, provider_id=provider_id, error=error)
-    return True
 
 
 def _reason(event: dict) -> str:

@@ -101,14 +101,15 @@ def finish_slot(slot: SendSlot, clock: Clock | None = None) -> None:
     """Record that the request of `slot` is over: from now it counts for one more window, then no more."""
     session = db.session
     session.rollback()
+    postgresql = db.engine.dialect.name == "postgresql"
     if clock is not None:
         finished_at = clock()
-    elif db.engine.dialect.name == "postgresql":
+    elif postgresql:
         finished_at = func.clock_timestamp()  # read after the answer came back, on the takers' time line
     else:
         finished_at = utcnow()
     try:
-        if db.engine.dialect.name == "postgresql":
+        if postgresql:
             session.execute(text(f"SELECT {_NO_WAIT_FOR_DISK}"))
         session.execute(update(SmsSendSlot).where(SmsSendSlot.id == slot.id).values(finished_at=finished_at))
         session.commit()

@@ -38,6 +38,7 @@ def from_environment() -> dict:
         "OUTREACH_EMBEDDED_WORKER": _env_bool("OUTREACH_EMBEDDED_WORKER", True),
         "ORG_NAME": _env("ORG_NAME", "Outreach (development)"),
         "ORG_HELP_CONTACT": _env("ORG_HELP_CONTACT", "help@example.org"),
+        "ORG_TIMEZONE": _env("ORG_TIMEZONE", "America/New_York"),  # the dashboard's times (IANA name)
         "ORG_SENDER_EMAIL": _env("ORG_SENDER_EMAIL", "outreach@example.org"),
         "RETENTION_DAYS": int(_env("RETENTION_DAYS", "30")),
         "SENDGRID_API_KEY": _env("SENDGRID_API_KEY"),

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import insert, select
 
 from outreach.models import Alert, AlertStatus, Campaign, ConsentRecord, Delivery, DeliveryState, Subscriber
-from outreach.models.base import utcnow
-from tests.conftest import csrf_token
+from outreach.config import ConfigurationError
+from outreach.models.base import as_utc, utcnow
+from tests.conftest import csrf_token, make_app
 
 
 @pytest.fixture
@@ -134,3 +136,29 @@ def test_a_sent_alert_cannot_be_edited(dashboard_client, db, subscribers):
 def test_unknown_alert_is_404(dashboard_client, app):
     assert dashboard_client.get("/dashboard/alerts/999").status_code == 404
     assert dashboard_client.get("/dashboard/alerts/999/progress.json").status_code == 404
+
+
+@pytest.mark.parametrize("app_config", [{"ORG_TIMEZONE": "America/Chicago"}])
+def test_times_are_entered_and_shown_in_the_organizations_zone(dashboard_client, db, subscribers):
+    saved = compose(dashboard_client, expires_at="2030-07-16T21:00", save="1")
+    alert = db.session.scalar(select(Alert))
+    assert as_utc(alert.expires_at) == datetime(2030, 7, 17, 2, 0, tzinfo=timezone.utc)  # CDT is UTC-5
+    show = dashboard_client.get(saved.location).get_data(as_text=True)
+    assert "expires: 2030-07-16 21:00 CDT" in show and "America/Chicago time" in show
+    edit = dashboard_client.get(f"/dashboard/alerts/{alert.id}/edit").get_data(as_text=True)
+    assert 'value="2030-07-16T21:00"' in edit  # what was typed comes back as typed, not as UTC
+
+    # Scheduled for 9 in the morning in Chicago, in winter: 15:00 UTC.
+    sent = dashboard_client.post(f"/dashboard/alerts/{alert.id}/send",
+                                 data={"csrf_token": csrf_token(show), "send_at": "2030-01-15T09:00"})
+    assert sent.status_code == 303
+    db.session.expire_all()
+    alert = db.session.get(Alert, alert.id)
+    assert alert.status is AlertStatus.SCHEDULED
+    assert as_utc(alert.send_at) == datetime(2030, 1, 15, 15, 0, tzinfo=timezone.utc)
+    assert "2030-01-15 09:00 CST" in dashboard_client.get("/dashboard/alerts").get_data(as_text=True)
+
+
+def test_a_misspelt_organization_zone_stops_the_app_at_start(test_database_url):
+    with pytest.raises(ConfigurationError, match="ORG_TIMEZONE"):
+        make_app(test_database_url, ORG_TIMEZONE="America/Chicgo")

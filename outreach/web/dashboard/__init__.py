@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, url_for
+from flask import Blueprint, url_for
 from flask_login import current_user, login_required
+
+from outreach.web.dashboard import times
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
-# (endpoint, label) in the order the navigation shows them; modules that are not present are left out.
+# (endpoint, label) in the order the navigation shows them.
 NAVIGATION = (
     ("dashboard.home", "Campaigns"),
     ("dashboard.alerts", "SMS alerts"),
@@ -33,16 +35,16 @@ def never_cache(response):
 @bp.app_context_processor
 def dashboard_navigation() -> dict:
     def nav_links() -> list[tuple[str, str]]:
-        links = []
-        for endpoint, label in NAVIGATION:
-            if endpoint not in current_app.view_functions:
-                continue
-            if endpoint == "dashboard.organizers" and not (current_user.is_authenticated and current_user.is_admin):
-                continue
-            links.append((url_for(endpoint), label))
-        return links
+        admin = current_user.is_authenticated and current_user.is_admin
+        return [(url_for(endpoint), label) for endpoint, label in NAVIGATION
+                if admin or endpoint != "dashboard.organizers"]
 
     return {"dashboard_nav_links": nav_links}
+
+
+# Dashboard times are shown in the organization's zone; a misspelt zone stops the app at start, not on a page.
+bp.record_once(lambda state: times.check_zone(state.app.config["ORG_TIMEZONE"]))
+bp.add_app_template_filter(times.org_time, "org_time")
 
 
 # Route modules register their views on `bp`; imported last so `bp` exists.

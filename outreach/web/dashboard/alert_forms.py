@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -21,9 +21,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from outreach.campaigns.signing import SigningStatus
 from outreach.delivery.quiet_hours import STATE_ZONES
 from outreach.models import Alert, Campaign, SegmentKind
-from outreach.models.base import as_utc
 from outreach.sms.alerts import AlertInput
 from outreach.sms.audience import Segment
+from outreach.web.dashboard.times import from_org_local, to_org_local
 
 SEGMENT_CHOICES = [
     SelectChoice(SegmentKind.EVERYONE.value, "Everyone subscribed"),
@@ -39,14 +39,14 @@ STATUS_CHOICES = [
 ]
 
 
+# The first is how a value is written back into the box: browsers take only "2030-01-15T09:00" (WTForms' default
+# writes a space, which a browser shows as an empty box, so saving a draft again lost its times).
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    # The form's times are UTC (the label says so): organizers may be anywhere, subscribers everywhere.
-    return value.replace(tzinfo=timezone.utc) if value else None
 
 
 class AlertForm(FlaskForm):
@@ -61,8 +61,10 @@ class AlertForm(FlaskForm):
     segment_district = IntegerField("District (0 for at-large)", validators=[Optional(), NumberRange(min=0, max=60)])
     segment_campaign = SelectField("Campaign (for signing status)", choices=[], validate_choice=False)
     segment_statuses = MultiCheckboxField("Their Representative", choices=STATUS_CHOICES)
-    send_at = DateTimeLocalField("Send at (UTC; empty: when you press Send)", validators=[Optional()])
-    expires_at = DateTimeLocalField("Expires at (UTC; empty: 24 hours after sending)", validators=[Optional()])
+    send_at = DateTimeLocalField("Send at (empty: when you press Send)", format=LOCAL_FORMATS,
+                                 validators=[Optional()])
+    expires_at = DateTimeLocalField("Expires at (empty: 24 hours after sending)", format=LOCAL_FORMATS,
+                                    validators=[Optional()])
     count = SubmitField("Count recipients")
     check = SubmitField("Preview")
     save = SubmitField("Save draft")
@@ -96,8 +98,8 @@ class AlertForm(FlaskForm):
         """Return the service's view of the form."""
         campaign_id, demand_id = self.link_ids()
         return AlertInput(name=self.name.data or "", bodies=self.bodies(), segment=self.segment(),
-                          campaign_id=campaign_id, demand_id=demand_id, send_at=_utc(self.send_at.data),
-                          expires_at=_utc(self.expires_at.data))
+                          campaign_id=campaign_id, demand_id=demand_id, send_at=from_org_local(self.send_at.data),
+                          expires_at=from_org_local(self.expires_at.data))
 
     def fill_from(self, alert: Alert) -> None:
         """Show an alert's stored values."""
@@ -110,18 +112,18 @@ class AlertForm(FlaskForm):
         self.segment_district.data = alert.segment_district
         self.segment_campaign.data = str(alert.segment_campaign_id or "")
         self.segment_statuses.data = list(alert.segment_statuses or [])
-        self.send_at.data = as_utc(alert.send_at).replace(tzinfo=None) if alert.send_at else None
-        self.expires_at.data = as_utc(alert.expires_at).replace(tzinfo=None) if alert.expires_at else None
+        self.send_at.data = to_org_local(alert.send_at)
+        self.expires_at.data = to_org_local(alert.expires_at)
 
 
 class SendForm(FlaskForm):
     """Send now, or at a time."""
 
-    send_at = DateTimeLocalField("Or schedule for (UTC)", validators=[Optional()])
+    send_at = DateTimeLocalField("Or schedule for", format=LOCAL_FORMATS, validators=[Optional()])
     send = SubmitField("Send")
 
     def when(self) -> datetime | None:
-        return _utc(self.send_at.data)
+        return from_org_local(self.send_at.data)
 
 
 class ConfirmForm(FlaskForm):

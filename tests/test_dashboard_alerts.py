@@ -158,6 +158,11 @@ def test_times_are_entered_and_shown_in_the_organizations_zone(dashboard_client,
     assert as_utc(alert.send_at) == datetime(2030, 1, 15, 15, 0, tzinfo=timezone.utc)
     assert "2030-01-15 09:00 CST" in dashboard_client.get("/dashboard/alerts").get_data(as_text=True)
 
+    campaign = db.session.scalar(select(Campaign))
+    campaign.launched_at = datetime(2026, 1, 15, 3, 0, tzinfo=timezone.utc)  # still the 14th in Chicago
+    db.session.commit()
+    assert "live since 2026-01-14" in dashboard_client.get("/dashboard/").get_data(as_text=True)
+
 
 def test_a_misspelt_organization_zone_stops_the_app_at_start(test_database_url):
     with pytest.raises(ConfigurationError, match="ORG_TIMEZONE"):

@@ -41,8 +41,8 @@ def from_org_local(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=org_zone()).astimezone(timezone.utc) if value else None
 
 
-def org_time(moment: datetime | None, empty: str = "—") -> str:
-    """Format a stored moment for organizers: '2026-11-30 09:00 EST'."""
+def org_time(moment: datetime | None, empty: str = "—", format: str = "%Y-%m-%d %H:%M %Z") -> str:
+    """Format a stored moment for organizers: '2026-11-30 09:00 EST' (or `format`, e.g. only the date)."""
     if not moment:
         return empty
-    return as_utc(moment).astimezone(org_zone()).strftime("%Y-%m-%d %H:%M %Z")
+    return as_utc(moment).astimezone(org_zone()).strftime(format)

@@ -17,8 +17,8 @@ counted, so the last slot would not have been given. (An earlier version held sl
 they were taken; on a loaded two-core machine a request arrived more than half a second after its slot, and one
 second held 153 requests against a limit of 150.)
 
-A slot whose worker died in flight never finishes; it stops counting `stale_after` its taking, which callers set
-beyond the longest a request can take (the provider client's connect and read timeouts).
+A slot whose worker died in flight never finishes; it stops counting once `stale_after` has passed since it was
+taken, which callers set beyond the longest a request can take (the provider client's connect and read timeouts).
 """
 
 from __future__ import annotations

@@ -256,13 +256,30 @@ def full_app(databases, full_data_dir):
 ORGANIZER_PASSWORD = "correct horse battery staple"
 
 
-def _make_organizer(email: str, role: str):
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request, monkeypatch):
+    """Argon2id with its smallest sensible cost: the real parameters take 0.2 s a hash here, and hundreds of tests
+    hash or verify a password (each dashboard test logs in). The algorithm and every code path stay the same;
+    tests marked real_password_hashing keep the real parameters."""
     from argon2 import PasswordHasher
 
+    from outreach.organizers import passwords
+
+    if request.node.get_closest_marker("real_password_hashing"):
+        yield
+        return
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    passwords._dummy_hash.cache_clear()
+    yield
+    passwords._dummy_hash.cache_clear()
+
+
+def _make_organizer(email: str, role: str):
     from outreach.models import Organizer, OrganizerRole
+    from outreach.organizers.passwords import hash_password
 
     organizer = Organizer(email=email, name=email.split("@")[0].title(), role=OrganizerRole(role),
-                          password_hash=PasswordHasher().hash(ORGANIZER_PASSWORD))
+                          password_hash=hash_password(ORGANIZER_PASSWORD))
     _db.session.add(organizer)
     _db.session.commit()
     return organizer
